@@ -1,0 +1,46 @@
+# proxcloud - the two commands a user needs: `make plan` and `make test`.
+# Both set up everything on a fresh Debian 12 machine with Python 3.11.
+
+STACK ?= dev
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_EXTRA := $(foreach f,$(sort $(wildcard deps/pip-*.txt)),-r $(f))
+APT_LISTS := $(sort $(wildcard deps/apt-*.txt))
+
+.PHONY: plan test lint unit system-deps bench schema clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard deps/pip-*.txt)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.3.1
+	$(PY) -m pip install --quiet -r requirements-dev.txt $(PIP_EXTRA)
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make plan [STACK=dev|prod]: the offline plan of a stack, under the recording mock engine.
+plan: $(VENV)/.installed
+	$(PY) -m tools.plan --stack $(STACK)
+
+## make test: every test, after installing what the tests need (venv, pip, apt, npm).
+test: $(VENV)/.installed system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -q
+
+## System packages the validators need (cloud-init, nginx, caddy, debootstrap, ...), from deps/apt-*.txt.
+system-deps:
+	@bash tools/ensure-system-deps.sh $(APT_LISTS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+## make schema: regenerate tenants/schema.json from the models.
+schema: $(VENV)/.installed
+	$(PY) -m tools.schema
+
+bench: $(VENV)/.installed
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources, one per concept: Tenant, VxlanZone, SdnApply, and the services built on them."""

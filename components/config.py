@@ -1,0 +1,26 @@
+"""Reads one namespace of the Pulumi stack config as plain Python values, for the spec layer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pulumi.runtime import config as runtime_config
+
+
+def namespace_config(namespace: str) -> dict[str, Any]:
+    """Every `<namespace>:<key>` of the stack config, keyed by `<key>`; JSON objects and lists parsed.
+
+    The engine hands config to the program as strings (structured values JSON-encoded), either set in-process
+    or through PULUMI_CONFIG; both are read so that unknown keys can be reported, not silently ignored.
+    """
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    prefix = f"{namespace}:"
+    out: dict[str, Any] = {}
+    for key in sorted(k for k in keys if k.startswith(prefix)):
+        raw = runtime_config.get_config(key)
+        try:
+            out[key[len(prefix) :]] = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            out[key[len(prefix) :]] = raw
+    return out

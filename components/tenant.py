@@ -1,0 +1,114 @@
+"""Tenant: a tenant's pool, group, people, custom roles, ACLs on its own paths only, and its VxlanZone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_proxmoxve as px
+import pulumi_random as random
+
+from components.vxlan_zone import VxlanZone, VxlanZoneArgs
+from spec.access import grants
+from spec.platform import Platform, TenantSpec
+
+
+@dataclass
+class TenantArgs:
+    """Inputs of Tenant."""
+
+    tenant: TenantSpec
+    """The resolved tenant spec (ids, VNets, access profile, people)."""
+    peers: pulumi.Input[list[str]]
+    """VTEP addresses of every node, for the tenant's VXLAN zone."""
+    nodes: pulumi.Input[list[str]]
+    """Nodes the tenant's zone spans."""
+    sdn_finalizer: pulumi.Resource
+    """The stack's SDN finalizer; the zone's objects depend on it."""
+
+    @classmethod
+    def of(cls, tenant: TenantSpec, platform: Platform, sdn_finalizer: pulumi.Resource) -> TenantArgs:
+        return cls(tenant, platform.vteps, platform.node_names, sdn_finalizer)
+
+
+class Tenant(pulumi.ComponentResource):
+    """Everything one tenant owns in PVE."""
+
+    pool: px.PoolLegacy
+    group: px.GroupLegacy
+    users: dict[str, px.UserLegacy]
+    roles: dict[str, px.RoleLegacy]
+    acls: list[px.Acl]
+    zone: VxlanZone
+    pool_id: pulumi.Output[str]
+    initial_passwords: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proxcloud:index:Tenant", name, None, opts)
+        t = args.tenant
+        child = pulumi.ResourceOptions(parent=self)
+        self.pool = px.PoolLegacy(f"{name}-pool", pool_id=t.pool_id, comment=t.description, opts=child)
+        self.group = px.GroupLegacy(
+            f"{name}-group", group_id=t.group_id, comment=f"people of tenant {t.name}", opts=child
+        )
+        self.users, passwords = {}, {}
+        for u in t.users:
+            first, last = u.name.split(".", 1)
+            password = random.RandomPassword(f"{name}-{u.name}-password", length=24, special=False, opts=child)
+            secret = pulumi.Output.secret(password.result)
+            self.users[u.user_id] = px.UserLegacy(
+                f"{name}-user-{u.name}",
+                user_id=u.user_id,
+                password=secret,
+                groups=[self.group.group_id],
+                email=u.email,
+                first_name=u.first_name or first.capitalize(),
+                last_name=u.last_name or last.capitalize(),
+                comment=f"tenant {t.name}",
+                enabled=True,
+                opts=child,
+            )
+            passwords[u.user_id] = secret
+        self.roles, self.acls = {}, []
+        for grant in grants(t):
+            role = px.RoleLegacy(
+                f"{name}-role-{grant.purpose}",
+                role_id=t.role_id(grant.purpose),
+                privileges=list(grant.privileges),
+                opts=child,
+            )
+            self.roles[grant.purpose] = role
+            for path in grant.paths:
+                self.acls.append(
+                    px.Acl(
+                        f"{name}-acl-{grant.purpose}-{path.strip('/').replace('/', '-')}",
+                        path=path,
+                        group_id=self.group.group_id,
+                        role_id=role.role_id,
+                        propagate=True,
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool]),
+                    )
+                )
+        self.zone = VxlanZone(
+            f"{name}-vxlan",
+            VxlanZoneArgs(
+                zone_id=t.zone_id,
+                mtu=t.zone_mtu,
+                peers=args.peers,
+                nodes=args.nodes,
+                vnets=list(t.vnets),
+                finalizer=args.sdn_finalizer,
+            ),
+            opts=child,
+        )
+        self.pool_id = self.pool.pool_id
+        self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
+        self.register_outputs(
+            {
+                "pool_id": self.pool_id,
+                "group_id": self.group.group_id,
+                "zone_id": self.zone.zone_id,
+                "users": list(self.users),
+                "initial_passwords": self.initial_passwords,
+            }
+        )

@@ -1,0 +1,218 @@
+"""Load tenant files and stack settings, check the rules that span files, allocate, and return a Platform.
+
+Every problem found is collected and raised together as one SpecError, so a user fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from spec.errors import Problem, SpecError
+from spec.models import VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
+from spec.platform import Platform, Tenant, Vnet
+
+CONFIG_NAMESPACE = "proxcloud"
+TENANT_DOCS = "see tenants/README.md"
+
+
+def _loc(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _problems(exc: ValidationError, file: str, prefix: str = "") -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        field = prefix + _loc(loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            problems.append(Problem(file, field, "unknown key", f"remove it or correct its spelling; {TENANT_DOCS}"))
+        elif kind == "missing":
+            problems.append(Problem(file, field, "is required", f"add it; {TENANT_DOCS}"))
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(file, field, msg))
+    return problems
+
+
+def _validate(model: type[BaseModel], data: Any, file: str, prefix: str = "") -> tuple[Any, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, _problems(exc, file, prefix)
+
+
+def read_tenant_file(path: Path, shown_as: str) -> tuple[TenantFile | None, list[Problem]]:
+    """Parse and validate one tenant file on its own."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
+        return None, [Problem(shown_as, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}")]
+    if not isinstance(data, dict):
+        return None, [Problem(shown_as, "(top level)", "must be a mapping of tenant fields", TENANT_DOCS)]
+    return _validate(TenantFile, data, shown_as)
+
+
+def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
+    problems: list[Problem] = []
+    limit = settings.underlay.mtu - VXLAN_OVERHEAD
+    mtu = tf.zone.mtu if tf.zone.mtu is not None else limit
+    if mtu > limit:
+        problems.append(
+            Problem(
+                source,
+                "zone.mtu",
+                f"{mtu} is more than the underlay MTU {settings.underlay.mtu} minus {VXLAN_OVERHEAD} bytes of VXLAN",
+                f"set it to {limit} or less, or leave it out",
+            )
+        )
+    vnets = []
+    for i, v in enumerate(tf.vnets):
+        if v.vni is None and i + 1 >= VNIS_PER_TENANT:
+            problems.append(Problem(source, f"vnets[{i}].vni", "no default VNI past 99 VNets", "set vni explicitly"))
+        vni = v.vni if v.vni is not None else tf.number * VNIS_PER_TENANT + i + 1
+        gateway = v.gateway if v.gateway is not None else next(v.cidr.hosts())
+        vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
+    tenant = Tenant(
+        name=tf.name,
+        number=tf.number,
+        description=tf.description,
+        access=tf.access,
+        users=tuple(tf.users),
+        zone_id=tf.zone.id,
+        zone_mtu=mtu,
+        vnets=tuple(vnets),
+        storages=tuple(tf.storages),
+        source=source,
+    )
+    return tenant, problems
+
+
+def _unique(items: Iterable[tuple[Any, str, str]], what: str, fix: str) -> list[Problem]:
+    """items: (value, file, field). A value seen twice is a problem at its second place."""
+    seen: dict[Any, tuple[str, str]] = {}
+    problems = []
+    for value, file, field in items:
+        if value in seen:
+            first_file, first_field = seen[value]
+            problems.append(
+                Problem(file, field, f"{what} {value} is already used by {first_file} ({first_field})", fix)
+            )
+        else:
+            seen[value] = (file, field)
+    return problems
+
+
+def _overlaps(networks: list[tuple[ipaddress.IPv4Network, str, str]]) -> list[Problem]:
+    """Sort by start address; a network starting before the furthest end seen so far overlaps it."""
+    problems = []
+    ordered = sorted(networks, key=lambda n: (int(n[0].network_address), -n[0].prefixlen))
+    reach: tuple[ipaddress.IPv4Network, str, str] | None = None
+    for net, file, field in ordered:
+        if reach is not None and int(net.network_address) <= int(reach[0].broadcast_address):
+            problems.append(
+                Problem(
+                    file,
+                    field,
+                    f"{net} overlaps {reach[0]} of {reach[1]} ({reach[2]})",
+                    "give each network its own address range",
+                )
+            )
+        if reach is None or int(net.broadcast_address) > int(reach[0].broadcast_address):
+            reach = (net, file, field)
+    return problems
+
+
+def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: str) -> list[Problem]:
+    """Rules across all tenants of one stack (one cluster)."""
+    problems: list[Problem] = []
+    problems += _unique(((t.name, t.source, "name") for t in tenants), "tenant name", "rename one tenant")
+    problems += _unique(
+        ((t.number, t.source, "number") for t in tenants), "tenant number", "give each tenant its own number"
+    )
+    problems += _unique(
+        ((t.zone_id, t.source, "zone.id") for t in tenants),
+        "zone id",
+        "zone ids are cluster-wide; pick another",
+    )
+    vnet_places = [(t, i, v) for t in tenants for i, v in enumerate(t.vnets)]
+    problems += _unique(
+        ((v.id, t.source, f"vnets[{i}].id") for t, i, v in vnet_places),
+        "VNet id",
+        "VNet ids are cluster-wide bridge names; pick another",
+    )
+    problems += _unique(
+        ((v.vni, t.source, f"vnets[{i}].vni") for t, i, v in vnet_places),
+        "VNI",
+        "VNIs are cluster-wide; set another",
+    )
+    bridge = settings.public_bridge
+    problems += [
+        Problem(t.source, f"vnets[{i}].id", f"'{v.id}' is the public bridge's name", "pick another VNet id")
+        for t, i, v in vnet_places
+        if v.id == bridge
+    ]
+    nets = [(v.cidr, t.source, f"vnets[{i}].cidr") for t, i, v in vnet_places]
+    nets.append((settings.underlay.cidr, config_file, f"{CONFIG_NAMESPACE}:underlay.cidr"))
+    problems += _overlaps(nets)
+    return problems
+
+
+def load_settings(config: Mapping[str, Any], config_file: str) -> StackSettings:
+    """Validate the `proxcloud:` config keys (given without the namespace)."""
+    settings, problems = _validate(StackSettings, dict(config), config_file, prefix=f"{CONFIG_NAMESPACE}:")
+    if problems:
+        raise SpecError(problems)
+    return settings
+
+
+def load_platform(
+    project: str, stack: str, config: Mapping[str, Any], project_dir: Path, config_file: str | None = None
+) -> Platform:
+    """The whole spec layer: stack settings + tenant files -> a checked, allocated Platform."""
+    config_file = config_file or f"Pulumi.{stack}.yaml"
+    settings = load_settings(config, config_file)
+    tenants_dir = project_dir / settings.tenants_dir
+    if not tenants_dir.is_dir():
+        raise SpecError(
+            [Problem(config_file, f"{CONFIG_NAMESPACE}:tenantsDir", f"folder {tenants_dir} does not exist")]
+        )
+    files = sorted(tenants_dir.glob("*.yaml"))
+    problems: list[Problem] = []
+    if settings.tenants is not None:
+        stems = {f.stem for f in files}
+        for i, name in enumerate(settings.tenants):
+            if name not in stems:
+                problems.append(
+                    Problem(
+                        config_file,
+                        f"{CONFIG_NAMESPACE}:tenants[{i}]",
+                        f"no tenant file {settings.tenants_dir}/{name}.yaml",
+                        "create it or remove the name",
+                    )
+                )
+        files = [f for f in files if f.stem in set(settings.tenants)]
+    tenants: list[Tenant] = []
+    for path in files:
+        shown = f"{settings.tenants_dir}/{path.name}"
+        tf, file_problems = read_tenant_file(path, shown)
+        problems += file_problems
+        if tf is not None:
+            tenant, tenant_problems = _resolve_tenant(tf, shown, settings)
+            problems += tenant_problems
+            tenants.append(tenant)
+    problems += check_platform(tenants, settings, config_file)
+    if problems:
+        raise SpecError(problems)
+    return Platform(project=project, stack=stack, settings=settings, tenants=tuple(tenants))

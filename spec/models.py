@@ -1,0 +1,254 @@
+"""Input models: the tenant file format (`tenants/*.yaml`) and the stack settings (`proxcloud:*` config).
+
+These models check each file on its own (types, PVE id rules, unknown keys). Rules that span files
+(uniqueness, overlaps, VNI clashes) live in `spec.load`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+# --- PVE identifier rules (pve-manager / pve-access-control formats; cross-checked against fakepve in tests) ---
+SDN_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9]*[a-zA-Z0-9]")  # zones and VNets: 2-8 chars
+ACCESS_ID = re.compile(r"[A-Za-z0-9.\-_]+")  # pve-groupid, pve-roleid, one level of pve-poolid
+NODE_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
+STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]")
+TENANT_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+PERSON_NAME = re.compile(r"[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*")
+EMAIL = re.compile(r"[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
+DNS_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)+")
+
+VNI_MIN, VNI_MAX = 1, 16_777_215
+VXLAN_OVERHEAD = 50  # bytes: outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
+VNIS_PER_TENANT = 100  # default VNI = tenant number * 100 + position of the VNet (1-based)
+
+
+def _sdn_id(value: str) -> str:
+    if not (2 <= len(value) <= 8) or not SDN_ID.fullmatch(value):
+        raise ValueError(
+            f"'{value}' is not a valid PVE SDN id: 2-8 characters, a letter first, then letters and digits only"
+        )
+    return value
+
+
+def _storage_id(value: str) -> str:
+    if not STORAGE_ID.fullmatch(value):
+        raise ValueError(f"'{value}' is not a valid PVE storage id: lower-case letters, digits, '-', '_', '.'")
+    return value
+
+
+SdnId = Annotated[str, AfterValidator(_sdn_id)]
+StorageId = Annotated[str, AfterValidator(_storage_id)]
+
+
+class AccessProfile(StrEnum):
+    """What a tenant's people may do in PVE."""
+
+    OPERATOR = "operator"  # setup B: power, console, ISOs on VMs the provider made; no hardware changes
+    SELF_SERVICE = "self-service"  # setup D: build and run own VMs in the own pool, zone and datastores
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class UserSpec(_Strict):
+    """One person's PVE account, `firstname.lastname@pve`, member of the tenant's group."""
+
+    name: str = Field(description="firstname.lastname, lower case; becomes the PVE user `<name>@pve`.")
+    email: str | None = Field(default=None, description="Contact address, shown in PVE.")
+    first_name: str | None = Field(default=None, description="Defaults to the part before the dot, capitalised.")
+    last_name: str | None = Field(default=None, description="Defaults to the part after the dot, capitalised.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not PERSON_NAME.fullmatch(v):
+            raise ValueError(f"'{v}' must be firstname.lastname in lower case letters (e.g. 'ada.lovelace')")
+        if len(v) + len("@pve") > 64:
+            raise ValueError(f"'{v}@pve' is longer than PVE's 64 characters for a user id")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not EMAIL.fullmatch(v):
+            raise ValueError(f"'{v}' is not an e-mail address")
+        return v
+
+    @property
+    def user_id(self) -> str:
+        return f"{self.name}@pve"
+
+
+class ZoneSpec(_Strict):
+    """The tenant's own VXLAN SDN zone."""
+
+    id: SdnId = Field(description="PVE SDN zone id, 2-8 characters [a-zA-Z][a-zA-Z0-9]*[a-zA-Z0-9].")
+    mtu: int | None = Field(
+        default=None,
+        ge=576,
+        le=9000,
+        description="VNet MTU; defaults to the underlay MTU minus 50 (VXLAN overhead).",
+    )
+
+
+class VnetSpec(_Strict):
+    """One overlay network of the tenant, with one IPv4 subnet."""
+
+    id: SdnId = Field(description="PVE VNet id (also the bridge name guests attach to), 2-8 characters.")
+    cidr: ipaddress.IPv4Network = Field(description="IPv4 subnet of this VNet, e.g. 192.168.10.0/24.")
+    gateway: ipaddress.IPv4Address | None = Field(
+        default=None, description="Gateway address inside the subnet; defaults to the first host address."
+    )
+    vni: int | None = Field(
+        default=None,
+        ge=VNI_MIN,
+        le=VNI_MAX,
+        description="VXLAN network identifier; defaults to tenant number * 100 + the VNet's position (1-based).",
+    )
+    description: str | None = Field(default=None, description="Free text, shown as the VNet alias in PVE.")
+
+    @field_validator("cidr", mode="before")
+    @classmethod
+    def _strict_cidr(cls, v: object) -> object:
+        if isinstance(v, str):
+            try:
+                ipaddress.IPv4Network(v, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"'{v}' is not an IPv4 network with host bits zero ({exc})") from None
+        return v
+
+    @model_validator(mode="after")
+    def _gateway_inside(self) -> VnetSpec:
+        if self.cidr.prefixlen > 30:
+            raise ValueError(f"cidr {self.cidr} leaves no room for a gateway and hosts; use /30 or larger")
+        if self.gateway is not None and (
+            self.gateway not in self.cidr or self.gateway in (self.cidr.network_address, self.cidr.broadcast_address)
+        ):
+            raise ValueError(f"gateway {self.gateway} is not a host address inside {self.cidr}")
+        return self
+
+
+class TenantFile(_Strict):
+    """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
+
+    name: str = Field(description="Tenant id: lower case letters, digits and '-'; names the pool, group and roles.")
+    number: int = Field(
+        ge=1,
+        le=9999,
+        description="Stable tenant number, unique per stack; seeds default VNIs. Never change it.",
+    )
+    description: str | None = Field(default=None, description="Free text, shown as the pool comment in PVE.")
+    access: AccessProfile = Field(description="`operator` (setup B) or `self-service` (setup D).")
+    users: list[UserSpec] = Field(default_factory=list, description="The tenant's people.")
+    zone: ZoneSpec = Field(description="The tenant's VXLAN zone.")
+    vnets: list[VnetSpec] = Field(default_factory=list, description="The tenant's overlay networks.")
+    storages: list[StorageId] = Field(
+        default_factory=list, description="Datastores the tenant may allocate disks on (self-service)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not (2 <= len(v) <= 24) or not TENANT_NAME.fullmatch(v):
+            raise ValueError(
+                f"'{v}' must be 2-24 characters: lower case letters and digits, words joined by single '-'"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _unique_inside(self) -> TenantFile:
+        for label, values in (
+            ("users", [u.name for u in self.users]),
+            ("vnets", [v.id for v in self.vnets]),
+            ("storages", list(self.storages)),
+        ):
+            dupes = sorted({x for x in values if values.count(x) > 1})
+            if dupes:
+                raise ValueError(f"{label} lists {', '.join(dupes)} more than once")
+        return self
+
+
+# --- stack settings: the `proxcloud:` namespace of Pulumi.<stack>.yaml ---
+
+
+class _Config(_Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=False,
+        str_strip_whitespace=True,
+    )
+
+
+class NodeSpec(_Config):
+    """A PVE node of the cluster."""
+
+    name: str = Field(description="PVE node name, as in `pvecm nodes`.")
+    vtep: ipaddress.IPv4Address = Field(description="The node's address on the underlay VLAN (its VXLAN tunnel end).")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NODE_NAME.fullmatch(v):
+            raise ValueError(f"'{v}' is not a valid PVE node name")
+        return v
+
+
+class UnderlaySpec(_Config):
+    """The network VXLAN runs over."""
+
+    cidr: ipaddress.IPv4Network = Field(description="Underlay subnet holding every node's VTEP address.")
+    mtu: int = Field(default=1500, ge=1280, le=9216, description="MTU of the underlay links.")
+    vlan: int | None = Field(default=None, ge=1, le=4094, description="VLAN id of the dedicated underlay VLAN.")
+
+
+class DatastoreSpec(_Config):
+    """Where the platform puts guest disks, snippets and imported images."""
+
+    vm: StorageId = Field(description="Datastore for guest disks, e.g. local-zfs.")
+    snippets: StorageId = Field(description="Datastore with the `snippets` content type (cloud-init user data).")
+    images: StorageId = Field(description="Datastore with the `import` content type (cloud images).")
+
+
+class StackSettings(_Config):
+    """Everything under `proxcloud:` in Pulumi.<stack>.yaml."""
+
+    domain: str = Field(description="DNS domain of the stack's public names.")
+    nodes: list[NodeSpec] = Field(min_length=1, description="The cluster's nodes.")
+    underlay: UnderlaySpec = Field(description="The VXLAN underlay network.")
+    datastores: DatastoreSpec = Field(description="Datastores the platform uses.")
+    public_bridge: str = Field(default="vmbr0", description="Linux bridge with the public uplink.")
+    tenants: list[str] | None = Field(
+        default=None,
+        description="Names of the tenant files this stack deploys; all of tenants/ when omitted.",
+    )
+    tenants_dir: str = Field(default="tenants", description="Folder of the tenant files, relative to the project.")
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str) -> str:
+        if not DNS_NAME.fullmatch(v):
+            raise ValueError(f"'{v}' is not a lower-case DNS domain name")
+        return v
+
+    @model_validator(mode="after")
+    def _nodes(self) -> StackSettings:
+        names = [n.name for n in self.nodes]
+        vteps = [n.vtep for n in self.nodes]
+        if len(set(names)) != len(names):
+            raise ValueError("two nodes have the same name")
+        if len(set(vteps)) != len(vteps):
+            raise ValueError("two nodes have the same VTEP address")
+        outside = [str(v) for v in vteps if v not in self.underlay.cidr]
+        if outside:
+            raise ValueError(f"VTEP address(es) {', '.join(outside)} are outside the underlay {self.underlay.cidr}")
+        return self

@@ -1,0 +1,187 @@
+"""`make plan`: the offline plan of a stack - the real program under the recording mock engine.
+
+Prints the resource tree by component, the counts per type and the stack outputs; writes
+build/plan-<stack>.json (the graph, secrets redacted) and build/plan-<stack>.md (a Mermaid topology).
+Bad input: every problem on stderr, exit code 2, no plan files written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from tools.mockengine import PROJECT_DIR, Recording, Registration, run_program
+
+# The inputs worth showing in the tree, per resource type (everything is in the JSON).
+KEY_INPUTS = (
+    "resourceId",
+    "poolId",
+    "groupId",
+    "userId",
+    "roleId",
+    "path",
+    "tag",
+    "zone",
+    "vnet",
+    "cidr",
+    "gateway",
+    "mtu",
+    "peers",
+    "vmId",
+    "name",
+    "nodeName",
+    "poolId",
+    "schedule",
+    "storage",
+    "server",
+    "url",
+    "contentType",
+)
+
+
+def plan_document(project: str, stack: str, recording: Recording) -> dict[str, Any]:
+    """The plan-file shape other tooling reads."""
+    return {
+        "project": project,
+        "stack": stack,
+        "resources": [r.to_json() for r in recording.resources],
+        "outputs": recording.outputs,
+    }
+
+
+def _short_type(t: str) -> str:
+    return t.split(":")[-1] if t.startswith(("proxmoxve:", "random:", "command:")) else t
+
+
+def _summary(r: Registration) -> str:
+    parts = []
+    for key in KEY_INPUTS:
+        if key in r.inputs and f"{key}=" not in " ".join(parts):
+            value = r.inputs[key]
+            parts.append(f"{key}={','.join(map(str, value)) if isinstance(value, list) else value}")
+    if r.type == "proxmoxve:index/roleLegacy:RoleLegacy":
+        parts.append(f"privileges={len(r.inputs.get('privileges', []))}")
+    if r.protect:
+        parts.append("protected")
+    return " ".join(parts)
+
+
+def render_tree(recording: Recording) -> str:
+    children: dict[str | None, list[Registration]] = defaultdict(list)
+    for r in recording.resources:
+        children[r.parent].append(r)
+    lines: list[str] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for r in sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
+            lines.append(
+                f"{'  ' * depth}{'-' if r.custom else '+'} {_short_type(r.type)} {r.name}  {_summary(r)}".rstrip()
+            )
+            walk(r.urn, depth + 1)
+
+    walk(None, 0)
+    return "\n".join(lines)
+
+
+def _mid(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def render_mermaid(stack: str, recording: Recording) -> str:
+    """Topology: cluster nodes with their VTEPs, and per tenant its zone, VNets with CIDRs, and guests on them."""
+    by_urn = recording.by_urn()
+
+    def tenant_of(r: Registration) -> str | None:
+        p = r.parent
+        while p is not None:
+            owner = by_urn.get(p)
+            if owner is None:
+                return None
+            if owner.type == "proxcloud:index:Tenant":
+                return owner.name
+            p = owner.parent
+        return None
+
+    lines = ["```mermaid", "flowchart LR"]
+    zones = recording.by_type("proxmoxve:sdn/zone/vxlan:Vxlan")
+    nodes: dict[str, str] = {}
+    for z in zones:
+        nodes.update(zip(z.inputs.get("nodes", []), z.inputs.get("peers", []), strict=False))
+    lines.append(f'  subgraph cluster["{stack}: PVE cluster (VXLAN underlay)"]')
+    lines += [f'    node_{_mid(n)}["{n}<br/>VTEP {ip}"]' for n, ip in sorted(nodes.items())]
+    lines.append("  end")
+    cidrs = {s.inputs.get("vnet"): s.inputs.get("cidr") for s in recording.by_type("proxmoxve:sdn/subnet:Subnet")}
+    guests = recording.by_type("proxmoxve:index/vmLegacy:VmLegacy") + recording.by_type(
+        "proxmoxve:index/containerLegacy:ContainerLegacy"
+    )
+    for tenant in recording.by_type("proxcloud:index:Tenant"):
+        lines.append(f'  subgraph t_{_mid(tenant.name)}["tenant {tenant.name}"]')
+        for z in zones:
+            if tenant_of(z) != tenant.name:
+                continue
+            zid = z.inputs["resourceId"]
+            lines.append(f'    zone_{_mid(zid)}{{"zone {zid}<br/>VXLAN mtu {z.inputs.get("mtu")}"}}')
+            for v in recording.by_type("proxmoxve:sdn/vnet:Vnet"):
+                if v.inputs.get("zone") == zid:
+                    vid = v.inputs["resourceId"]
+                    label = f"VNet {vid}<br/>VNI {v.inputs.get('tag')}<br/>{cidrs.get(vid, '')}"
+                    lines.append(f'    vnet_{_mid(vid)}(["{label}"])')
+                    lines.append(f"    zone_{_mid(zid)} --- vnet_{_mid(vid)}")
+        for g in guests:
+            if tenant_of(g) == tenant.name:
+                gname = g.inputs.get("name") or g.name
+                lines.append(f'    guest_{_mid(g.name)}["{gname}<br/>id {g.inputs.get("vmId")}"]')
+        lines.append("  end")
+    for g in guests:
+        for nic in g.inputs.get("networkDevices", []) + g.inputs.get("networkInterfaces", []):
+            lines.append(f"  guest_{_mid(g.name)} --- vnet_{_mid(str(nic.get('bridge')))}")
+    for z in zones:
+        lines.append(f"  cluster -.- zone_{_mid(z.inputs['resourceId'])}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--out", default=str(PROJECT_DIR / "build"))
+    parser.add_argument("--quiet", action="store_true", help="only write the files")
+    args = parser.parse_args(argv)
+    if not (PROJECT_DIR / f"Pulumi.{args.stack}.yaml").is_file():
+        print(f"error: no stack config Pulumi.{args.stack}.yaml (stacks: dev, prod)", file=sys.stderr)
+        return 2
+    try:
+        recording = run_program(args.stack)
+    except pulumi.RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("no plan written", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = plan_document("proxcloud", args.stack, recording)
+    (out / f"plan-{args.stack}.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    (out / f"plan-{args.stack}.md").write_text(
+        f"# proxcloud plan: stack `{args.stack}`\n\n{render_mermaid(args.stack, recording)}\n"
+    )
+    if not args.quiet:
+        counts = Counter(r.type for r in recording.resources)
+        print(f"== proxcloud plan: stack {args.stack} ({len(recording.resources)} resources) ==")
+        print(render_tree(recording))
+        print("\n== resources per type ==")
+        for t, n in sorted(counts.items()):
+            print(f"{n:6d}  {t}")
+        print("\n== stack outputs ==")
+        print(json.dumps(recording.outputs, indent=2, sort_keys=True))
+        print(f"\nwrote {out / f'plan-{args.stack}.json'} and {out / f'plan-{args.stack}.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
