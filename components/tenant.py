@@ -44,8 +44,10 @@ class Tenant(pulumi.ComponentResource):
     initial_passwords: pulumi.Output[dict[str, str]]
 
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("proxcloud:index:Tenant", name, None, opts)
         t = args.tenant
+        # The facts proofs and reviews read off the graph (the Tenant's registered inputs).
+        facts = {"access": str(t.access), "pool": t.pool_id, "zone": t.zone_id, "group": t.group_id}
+        super().__init__("proxcloud:index:Tenant", name, facts, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.pool = px.PoolLegacy(f"{name}-pool", pool_id=t.pool_id, comment=t.description, opts=child)
         self.group = px.GroupLegacy(

@@ -114,23 +114,28 @@ def _unique(items: Iterable[tuple[Any, str, str]], what: str, fix: str) -> list[
     return problems
 
 
-def _overlaps(networks: list[tuple[ipaddress.IPv4Network, str, str]]) -> list[Problem]:
-    """Sort by start address; a network starting before the furthest end seen so far overlaps it."""
+def _overlaps(networks: list[tuple[ipaddress.IPv4Network, str, str]], fixed_file: str) -> list[Problem]:
+    """Sort by start address; a network starting before the furthest end seen so far overlaps it.
+
+    The problem is reported at the tenant side; networks from `fixed_file` (the stack config) are not blamed.
+    """
     problems = []
     ordered = sorted(networks, key=lambda n: (int(n[0].network_address), -n[0].prefixlen))
     reach: tuple[ipaddress.IPv4Network, str, str] | None = None
-    for net, file, field in ordered:
+    for item in ordered:
+        net = item[0]
         if reach is not None and int(net.network_address) <= int(reach[0].broadcast_address):
+            blamed, other = (reach, item) if item[1] == fixed_file else (item, reach)
             problems.append(
                 Problem(
-                    file,
-                    field,
-                    f"{net} overlaps {reach[0]} of {reach[1]} ({reach[2]})",
+                    blamed[1],
+                    blamed[2],
+                    f"{blamed[0]} overlaps {other[0]} of {other[1]} ({other[2]})",
                     "give each network its own address range",
                 )
             )
         if reach is None or int(net.broadcast_address) > int(reach[0].broadcast_address):
-            reach = (net, file, field)
+            reach = item
     return problems
 
 
@@ -165,7 +170,7 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
     ]
     nets = [(v.cidr, t.source, f"vnets[{i}].cidr") for t, i, v in vnet_places]
     nets.append((settings.underlay.cidr, config_file, f"{CONFIG_NAMESPACE}:underlay.cidr"))
-    problems += _overlaps(nets)
+    problems += _overlaps(nets, config_file)
     return problems
 
 

@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 # --- PVE identifier rules (pve-manager / pve-access-control formats; cross-checked against fakepve in tests) ---
@@ -43,8 +43,13 @@ def _storage_id(value: str) -> str:
     return value
 
 
-SdnId = Annotated[str, AfterValidator(_sdn_id)]
-StorageId = Annotated[str, AfterValidator(_storage_id)]
+# The JSON Schema carries the same rules, so editors flag them while typing.
+SdnId = Annotated[
+    str,
+    AfterValidator(_sdn_id),
+    Field(json_schema_extra={"pattern": f"^{SDN_ID.pattern}$", "minLength": 2, "maxLength": 8}),
+]
+StorageId = Annotated[str, AfterValidator(_storage_id), Field(json_schema_extra={"pattern": f"^{STORAGE_ID.pattern}$"})]
 
 
 class AccessProfile(StrEnum):
@@ -61,7 +66,10 @@ class _Strict(BaseModel):
 class UserSpec(_Strict):
     """One person's PVE account, `firstname.lastname@pve`, member of the tenant's group."""
 
-    name: str = Field(description="firstname.lastname, lower case; becomes the PVE user `<name>@pve`.")
+    name: str = Field(
+        description="firstname.lastname, lower case; becomes the PVE user `<name>@pve`.",
+        json_schema_extra={"pattern": f"^{PERSON_NAME.pattern}$"},
+    )
     email: str | None = Field(default=None, description="Contact address, shown in PVE.")
     first_name: str | None = Field(default=None, description="Defaults to the part before the dot, capitalised.")
     last_name: str | None = Field(default=None, description="Defaults to the part after the dot, capitalised.")
@@ -139,7 +147,10 @@ class VnetSpec(_Strict):
 class TenantFile(_Strict):
     """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
 
-    name: str = Field(description="Tenant id: lower case letters, digits and '-'; names the pool, group and roles.")
+    name: str = Field(
+        description="Tenant id: lower case letters, digits and '-'; names the pool, group and roles.",
+        json_schema_extra={"pattern": f"^{TENANT_NAME.pattern}$", "minLength": 2, "maxLength": 24},
+    )
     number: int = Field(
         ge=1,
         le=9999,
@@ -223,8 +234,8 @@ class StackSettings(_Config):
     """Everything under `proxcloud:` in Pulumi.<stack>.yaml."""
 
     domain: str = Field(description="DNS domain of the stack's public names.")
-    nodes: list[NodeSpec] = Field(min_length=1, description="The cluster's nodes.")
     underlay: UnderlaySpec = Field(description="The VXLAN underlay network.")
+    nodes: list[NodeSpec] = Field(min_length=1, description="The cluster's nodes.")
     datastores: DatastoreSpec = Field(description="Datastores the platform uses.")
     public_bridge: str = Field(default="vmbr0", description="Linux bridge with the public uplink.")
     tenants: list[str] | None = Field(
@@ -240,15 +251,17 @@ class StackSettings(_Config):
             raise ValueError(f"'{v}' is not a lower-case DNS domain name")
         return v
 
-    @model_validator(mode="after")
-    def _nodes(self) -> StackSettings:
-        names = [n.name for n in self.nodes]
-        vteps = [n.vtep for n in self.nodes]
+    @field_validator("nodes")
+    @classmethod
+    def _nodes(cls, nodes: list[NodeSpec], info: ValidationInfo) -> list[NodeSpec]:
+        names = [n.name for n in nodes]
+        vteps = [n.vtep for n in nodes]
         if len(set(names)) != len(names):
             raise ValueError("two nodes have the same name")
         if len(set(vteps)) != len(vteps):
             raise ValueError("two nodes have the same VTEP address")
-        outside = [str(v) for v in vteps if v not in self.underlay.cidr]
+        underlay = info.data.get("underlay")
+        outside = [str(v) for v in vteps if underlay is not None and v not in underlay.cidr]
         if outside:
-            raise ValueError(f"VTEP address(es) {', '.join(outside)} are outside the underlay {self.underlay.cidr}")
-        return self
+            raise ValueError(f"VTEP address(es) {', '.join(outside)} are outside the underlay {underlay.cidr}")
+        return nodes

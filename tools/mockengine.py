@@ -196,9 +196,13 @@ def run_program(
     config: dict[str, str] | None = None,
     project: str = "proxcloud",
     program: Path = PROJECT_DIR / "__main__.py",
+    recording: Recording | None = None,
 ) -> Recording:
-    """Run the program for one stack under mocks; returns what it registered and exported."""
-    recording = Recording()
+    """Run the program for one stack under mocks; returns what it registered and exported.
+
+    Pass `recording` to keep what was registered even when the program fails.
+    """
+    recording = Recording() if recording is None else recording
     mocks = PlanMocks()
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config, [])
     pulumi.runtime.set_mocks(

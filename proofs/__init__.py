@@ -1,0 +1,1 @@
+"""Proofs over a planned graph (a tools.mockengine.Recording): isolation of tenants, firewall reachability."""

@@ -1,0 +1,66 @@
+"""Tenant and VxlanZone as planned: pool, group, users, roles and ACLs per profile, zone wiring."""
+
+from __future__ import annotations
+
+from spec.access import OPERATOR_VM, SDN_USER, SELF_SERVICE_VM, STORAGE_USER
+from tools.mockengine import Recording
+
+ACL = "proxmoxve:index/acl:Acl"
+ROLE = "proxmoxve:index/roleLegacy:RoleLegacy"
+USER = "proxmoxve:index/userLegacy:UserLegacy"
+
+
+def _children(plan: Recording, tenant: str, type_: str) -> list:
+    urn = plan.one("proxcloud:index:Tenant", tenant).urn
+    return [r for r in plan.by_type(type_) if r.parent == urn]
+
+
+def test_acls_only_on_the_tenants_own_paths(plan: Recording) -> None:
+    assert {(a.inputs["path"], a.inputs["roleId"]) for a in _children(plan, "alpha", ACL)} == {
+        ("/pool/alpha", "alpha-vm-builder"),
+        ("/sdn/zones/alpha", "alpha-sdn-user"),
+        ("/storage/local-zfs", "alpha-storage-user"),
+    }
+    assert {(a.inputs["path"], a.inputs["roleId"]) for a in _children(plan, "hosting", ACL)} == {
+        ("/pool/hosting", "hosting-vm-operator"),
+    }
+    for acl in plan.by_type(ACL):
+        assert acl.inputs["groupId"].endswith("-users") and "userId" not in acl.inputs
+        assert acl.inputs["propagate"] is True
+
+
+def test_role_privileges_per_profile(plan: Recording) -> None:
+    roles = {r.inputs["roleId"]: set(r.inputs["privileges"]) for r in plan.by_type(ROLE)}
+    assert roles["hosting-vm-operator"] == set(OPERATOR_VM)
+    assert roles["alpha-vm-builder"] == set(SELF_SERVICE_VM)
+    assert roles["alpha-sdn-user"] == set(SDN_USER)
+    assert roles["beta-storage-user"] == set(STORAGE_USER)
+    assert not {"VM.Config.CPU", "VM.Config.Memory", "VM.Config.Disk", "VM.Allocate"} & roles["hosting-vm-operator"]
+
+
+def test_users_are_group_members_with_secret_passwords(plan: Recording) -> None:
+    users = {u.inputs["userId"]: u.inputs for u in plan.by_type(USER)}
+    assert users["anna.schmidt@pve"]["groups"] == ["alpha-users"]
+    assert users["anna.schmidt@pve"]["firstName"] == "Anna" and users["anna.schmidt@pve"]["lastName"] == "Schmidt"
+    assert all(u["password"] == "[secret]" for u in users.values())
+
+
+def test_zone_spans_all_nodes_with_vteps_and_mtu(plan_prod: Recording) -> None:
+    zone = plan_prod.one("proxmoxve:sdn/zone/vxlan:Vxlan", "alpha-vxlan-zone").inputs
+    assert zone["peers"] == ["10.100.0.1", "10.100.0.2", "10.100.0.3"]
+    assert zone["nodes"] == ["pve1", "pve2", "pve3"]
+    assert zone["mtu"] == 1450 and zone["resourceId"] == "alpha"
+
+
+def test_vnets_carry_vnis_and_subnets_gateways(plan: Recording) -> None:
+    vnets = {v.inputs["resourceId"]: v.inputs for v in plan.by_type("proxmoxve:sdn/vnet:Vnet")}
+    assert {k: v["tag"] for k, v in vnets.items()} == {
+        "alphaweb": 10010,
+        "alphadb": 10020,
+        "betaweb": 10030,
+        "betadb": 10040,
+    }
+    assert all(v["zone"] == k[:-3] or v["zone"] == k[:-2] for k, v in vnets.items())
+    subnets = {s.inputs["vnet"]: s.inputs for s in plan.by_type("proxmoxve:sdn/subnet:Subnet")}
+    assert subnets["betadb"]["cidr"] == "192.168.40.0/24" and subnets["betadb"]["gateway"] == "192.168.40.1"
+    assert all(s["snat"] is False for s in subnets.values())

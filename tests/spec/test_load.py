@@ -1,0 +1,213 @@
+"""The spec layer: shipped input loads; every kind of bad input fails with a message naming file and field."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from spec.errors import SpecError
+from spec.load import load_platform
+from spec.models import AccessProfile
+from tools.mockengine import PROJECT_DIR
+
+CONFIG: dict[str, Any] = {
+    "domain": "dev.example.net",
+    "nodes": [{"name": "pve1", "vtep": "10.99.0.11"}, {"name": "pve2", "vtep": "10.99.0.12"}],
+    "underlay": {"cidr": "10.99.0.0/24", "mtu": 1500, "vlan": 99},
+    "datastores": {"vm": "local-zfs", "snippets": "local", "images": "local"},
+}
+
+
+def tenant(name: str = "acme", number: int = 1, octet: int = 10, **extra: Any) -> dict[str, Any]:
+    data = {
+        "name": name,
+        "number": number,
+        "access": "self-service",
+        "users": [{"name": "ada.lovelace"}],
+        "zone": {"id": name[:8]},
+        "vnets": [
+            {"id": f"{name[:5]}web", "cidr": f"192.168.{octet}.0/24"},
+            {"id": f"{name[:5]}db", "cidr": f"192.168.{octet + 1}.0/24"},
+        ],
+        "storages": ["local-zfs"],
+    }
+    data.update(extra)
+    return data
+
+
+def load(tmp_path: Path, tenants: list[dict[str, Any]] | dict[str, str], config: dict[str, Any] | None = None):
+    d = tmp_path / "tenants"
+    d.mkdir(exist_ok=True)
+    if isinstance(tenants, dict):
+        for fname, text in tenants.items():
+            (d / fname).write_text(text)
+    else:
+        for i, t in enumerate(tenants):
+            (d / f"t{i}.yaml").write_text(yaml.safe_dump(t))
+    return load_platform("proxcloud", "dev", config or CONFIG, tmp_path)
+
+
+def test_shipped_stacks_load() -> None:
+    for stack in ("dev", "prod"):
+        raw = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+        cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
+        p = load_platform("proxcloud", stack, cfg, PROJECT_DIR)
+        assert {t.name for t in p.tenants} == {"alpha", "beta", "hosting"}
+
+
+def test_setup_d_networks_and_accounts_exactly() -> None:
+    raw = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]
+    cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
+    p = {t.name: t for t in load_platform("proxcloud", "prod", cfg, PROJECT_DIR).tenants}
+    assert [str(v.cidr) for v in p["alpha"].vnets] == ["192.168.10.0/24", "192.168.20.0/24"]
+    assert [str(v.cidr) for v in p["beta"].vnets] == ["192.168.30.0/24", "192.168.40.0/24"]
+    for name in ("alpha", "beta"):
+        assert p[name].access is AccessProfile.SELF_SERVICE
+        assert len(p[name].users) == 1 and "." in p[name].users[0].name
+        assert all(v.mtu == 1450 for v in p[name].vnets)
+    assert p["hosting"].access is AccessProfile.OPERATOR
+
+
+def test_defaults_are_allocated(tmp_path: Path) -> None:
+    t = load(tmp_path, [tenant(number=7)]).tenants[0]
+    assert [v.vni for v in t.vnets] == [701, 702]
+    assert [str(v.gateway) for v in t.vnets] == ["192.168.10.1", "192.168.11.1"]
+    assert t.zone_mtu == 1450
+
+
+def test_allocation_is_deterministic_and_stable_when_tenants_are_added(tmp_path: Path) -> None:
+    first = load(tmp_path, [tenant("acme", 1, 10)])
+    again = load(tmp_path, [tenant("acme", 1, 10)])
+    assert first.tenants == again.tenants
+    (tmp_path / "tenants" / "t0.yaml").rename(tmp_path / "tenants" / "zzz.yaml")
+    grown = load(tmp_path, [tenant("aaa", 2, 50), tenant("mmm", 3, 60)])
+    acme = next(t for t in grown.tenants if t.name == "acme")
+    assert acme == dataclass_with_source(first.tenants[0], acme.source)
+
+
+def dataclass_with_source(t: Any, source: str) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(t, source=source)
+
+
+def _mutate(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
+    target = data
+    for k in keys[:-1]:
+        target = target[k]
+    target[keys[-1]] = value
+    return data
+
+
+# (case id, tenant-file mutation path, value, expected message fragment naming the field)
+BAD_TENANT_FIELDS = [
+    ("unknown-key", "vnetz", [], r"t0\.yaml: vnetz: unknown key"),
+    ("unknown-access-profile", "access", "admin", r"access: Input should be 'operator' or 'self-service'"),
+    ("zone-id-too-long", "zone.id", "verylongzone", r"zone\.id: 'verylongzone' is not a valid PVE SDN id"),
+    ("zone-id-digit-first", "zone.id", "1zone", r"zone\.id: '1zone' is not a valid PVE SDN id"),
+    ("vnet-id-hyphen", "vnets.0.id", "web-1", r"vnets\[0\]\.id: 'web-1' is not a valid PVE SDN id"),
+    ("vnet-id-one-char", "vnets.0.id", "w", r"vnets\[0\]\.id: 'w' is not a valid PVE SDN id"),
+    ("vni-zero", "vnets.0.vni", 0, r"vnets\[0\]\.vni: Input should be greater than or equal to 1"),
+    ("vni-too-big", "vnets.0.vni", 16777216, r"vnets\[0\]\.vni: Input should be less than or equal to 16777215"),
+    ("gateway-outside", "vnets.0.gateway", "10.0.0.1", r"vnets\[0\]: .*gateway 10\.0\.0\.1 is not a host address"),
+    ("gateway-network-address", "vnets.0.gateway", "192.168.10.0", r"gateway 192\.168\.10\.0 is not a host"),
+    ("cidr-host-bits", "vnets.0.cidr", "192.168.10.5/24", r"vnets\[0\]\.cidr: .*host bits"),
+    ("cidr-not-a-network", "vnets.0.cidr", "web", r"vnets\[0\]\.cidr: "),
+    ("cidr-too-small", "vnets.0.cidr", "192.168.10.0/31", r"leaves no room for a gateway"),
+    ("mtu-over-underlay", "zone.mtu", 1460, r"zone\.mtu: 1460 is more than the underlay MTU 1500 minus 50"),
+    ("user-not-first-last", "users.0.name", "Admin", r"users\[0\]\.name: 'Admin' must be firstname\.lastname"),
+    ("bad-email", "users.0.email", "nobody", r"users\[0\]\.email: 'nobody' is not an e-mail address"),
+    ("bad-tenant-name", "name", "Acme_Corp", r"name: 'Acme_Corp' must be 2-24 characters"),
+    ("tenant-number-zero", "number", 0, r"number: Input should be greater than or equal to 1"),
+    ("bad-storage-id", "storages.0", "Local_ZFS", r"storages\[0\]: 'Local_ZFS' is not a valid PVE storage id"),
+    ("vnet-named-like-bridge", "vnets.0.id", "vmbr0", r"vnets\[0\]\.id: 'vmbr0' is the public bridge's name"),
+    ("cidr-overlaps-underlay", "vnets.0.cidr", "10.99.0.0/25", r"overlaps 10\.99\.0\.0/24 of Pulumi\.dev\.yaml"),
+    ("vnets-overlap-inside", "vnets.1.cidr", "192.168.10.128/25", r"192\.168\.10\.128/25 overlaps 192\.168\.10\.0/24"),
+    ("duplicate-vnet-inside", "vnets.1.id", "acmewe", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "value", "message"), BAD_TENANT_FIELDS, ids=[c[0] for c in BAD_TENANT_FIELDS]
+)
+def test_bad_tenant_field(tmp_path: Path, case: str, field: str, value: Any, message: str | None) -> None:
+    data = tenant()
+    if case == "duplicate-vnet-inside":
+        data["vnets"][1]["id"] = data["vnets"][0]["id"]
+        message = r"\(top level\): vnets lists acmeweb more than once"
+    else:
+        data = _mutate(data, field, value)
+    with pytest.raises(SpecError, match=message) as info:
+        load(tmp_path, [data])
+    assert "tenants/t0.yaml" in str(info.value) or "Pulumi.dev.yaml" in str(info.value)
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    data = tenant()
+    del data["zone"]
+    with pytest.raises(SpecError, match=r"t0\.yaml: zone: is required"):
+        load(tmp_path, [data])
+
+
+@pytest.mark.parametrize(
+    ("other", "message"),
+    [
+        (tenant("acme", 2, 50), r"tenant name acme is already used by tenants/t0\.yaml \(name\)"),
+        (tenant("other", 1, 50), r"tenant number 1 is already used by tenants/t0\.yaml"),
+        (tenant("other", 2, 50, zone={"id": "acme"}), r"zone\.id: zone id acme is already used"),
+        (
+            tenant("other", 2, 50, vnets=[{"id": "acmeweb", "cidr": "192.168.50.0/24"}]),
+            r"vnets\[0\]\.id: VNet id acmeweb is already used",
+        ),
+        (
+            tenant("other", 2, 50, vnets=[{"id": "othweb", "cidr": "192.168.50.0/24", "vni": 101}]),
+            r"vnets\[0\]\.vni: VNI 101 is already used by tenants/t0\.yaml \(vnets\[0\]\.vni\)",
+        ),
+        (tenant("other", 2, 11), r"192\.168\.11\.0/24 overlaps 192\.168\.11\.0/24|overlaps"),
+    ],
+    ids=["dup-name", "dup-number", "dup-zone", "dup-vnet", "dup-vni", "overlapping-cidrs"],
+)
+def test_rules_across_tenants(tmp_path: Path, other: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load(tmp_path, [tenant("acme", 1, 10), other])
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"tenants/bad\.yaml: line 2: is not valid YAML"):
+        load(tmp_path, {"bad.yaml": "name: acme\n  number: [1\n"})
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"tenants/list\.yaml: \(top level\): must be a mapping"):
+        load(tmp_path, {"list.yaml": "- name: acme\n"})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("nodez", [], r"Pulumi\.dev\.yaml: proxcloud:nodez: unknown key"),
+        ("nodes", [{"name": "pve1", "vtep": "10.1.1.1"}], r"proxcloud:nodes: .*outside the underlay"),
+        ("nodes", [{"name": "pve_1", "vtep": "10.99.0.1"}], r"proxcloud:nodes\[0\]\.name: 'pve_1' is not a valid"),
+        ("underlay", {"cidr": "10.99.0.0/24", "mtu": 100}, r"proxcloud:underlay\.mtu: Input should be greater"),
+        ("domain", "Not A Domain", r"proxcloud:domain: 'Not A Domain' is not a lower-case DNS domain"),
+        ("tenants", ["ghost"], r"proxcloud:tenants\[0\]: no tenant file tenants/ghost\.yaml"),
+        ("datastores", {"vm": "local-zfs"}, r"proxcloud:datastores\.snippets: is required"),
+    ],
+    ids=["unknown-key", "vtep-outside-underlay", "bad-node-name", "tiny-mtu", "bad-domain", "ghost-tenant", "no-ds"],
+)
+def test_bad_stack_config(tmp_path: Path, key: str, value: Any, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load(tmp_path, [tenant()], {**CONFIG, key: value})
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = _mutate(_mutate(tenant(), "zone.id", "x"), "vnets.0.vni", 0)
+    with pytest.raises(SpecError) as info:
+        load(tmp_path, [bad])
+    assert len(info.value.problems) == 2

@@ -1,0 +1,32 @@
+"""tenants/schema.json: current with the models, accepts the shipped tenants, rejects bad ones."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from tools.mockengine import PROJECT_DIR
+from tools.schema import SCHEMA_PATH, render
+
+
+def test_committed_schema_is_current() -> None:
+    assert SCHEMA_PATH.read_text() == render(), "tenants/schema.json is stale: run `make schema`"
+
+
+@pytest.mark.parametrize("path", sorted((PROJECT_DIR / "tenants").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_tenants_validate(path) -> None:
+    jsonschema.validate(yaml.safe_load(path.read_text()), json.loads(SCHEMA_PATH.read_text()))
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [{"access": "root"}, {"zone": {"id": "waytoolongzone"}}, {"colour": "blue"}, {"number": 0}],
+    ids=["profile", "zone-id", "unknown-key", "number"],
+)
+def test_schema_rejects_bad_tenants(mutation: dict) -> None:
+    data = {**yaml.safe_load((PROJECT_DIR / "tenants" / "alpha.yaml").read_text()), **mutation}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
