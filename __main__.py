@@ -5,6 +5,7 @@ from pathlib import Path
 import pulumi
 
 from components.config import namespace_config
+from components.images import CloudImage, CloudImageArgs
 from components.outputs import stack_outputs
 from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
 from components.tenant import Tenant, TenantArgs
@@ -20,7 +21,14 @@ except SpecError as exc:
     raise pulumi.RunError(f"invalid proxcloud input:\n{exc}") from None
 
 sdn = SdnApply("sdn", SdnApplyArgs(fingerprint=sdn_fingerprint(platform)))
-tenants = {t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer)) for t in platform.tenants}
+vm_nodes = [vm.node for t in platform.tenants for vm in t.vms]
+image_ids = {}
+if vm_nodes and platform.settings.image is not None:
+    image = CloudImage(
+        "debian12", CloudImageArgs(platform.settings.image, platform.settings.datastores.images, vm_nodes)
+    )
+    image_ids = image.file_ids
+tenants = {t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids)) for t in platform.tenants}
 sdn.apply([obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects])
 
 for key, value in stack_outputs(platform, tenants).items():

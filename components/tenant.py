@@ -8,8 +8,11 @@ import pulumi
 import pulumi_proxmoxve as px
 import pulumi_random as random
 
+from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
+from render.cloudinit import CloudConfig, render_user_data
 from spec.access import grants
+from spec.models import StackSettings
 from spec.platform import Platform, TenantSpec
 
 
@@ -25,10 +28,20 @@ class TenantArgs:
     """Nodes the tenant's zone spans."""
     sdn_finalizer: pulumi.Resource
     """The stack's SDN finalizer; the zone's objects depend on it."""
+    settings: StackSettings
+    """Stack settings: datastores, domain, resolvers, protection."""
+    image_file_ids: dict[str, pulumi.Output[str]]
+    """Cloud image volume id per node, for the tenant's VMs."""
 
     @classmethod
-    def of(cls, tenant: TenantSpec, platform: Platform, sdn_finalizer: pulumi.Resource) -> TenantArgs:
-        return cls(tenant, platform.vteps, platform.node_names, sdn_finalizer)
+    def of(
+        cls,
+        tenant: TenantSpec,
+        platform: Platform,
+        sdn_finalizer: pulumi.Resource,
+        image_file_ids: dict[str, pulumi.Output[str]],
+    ) -> TenantArgs:
+        return cls(tenant, platform.vteps, platform.node_names, sdn_finalizer, platform.settings, image_file_ids)
 
 
 class Tenant(pulumi.ComponentResource):
@@ -49,7 +62,12 @@ class Tenant(pulumi.ComponentResource):
         facts = {"access": str(t.access), "pool": t.pool_id, "zone": t.zone_id, "group": t.group_id}
         super().__init__("proxcloud:index:Tenant", name, facts, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.pool = px.PoolLegacy(f"{name}-pool", pool_id=t.pool_id, comment=t.description, opts=child)
+        self.pool = px.PoolLegacy(
+            f"{name}-pool",
+            pool_id=t.pool_id,
+            comment=t.description,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.settings.protect_stateful),
+        )
         self.group = px.GroupLegacy(
             f"{name}-group", group_id=t.group_id, comment=f"people of tenant {t.name}", opts=child
         )
@@ -103,6 +121,30 @@ class Tenant(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        settings = args.settings
+        self.vms: dict[str, CloudInitVm] = {}
+        for vm in t.vms:
+            user_data = render_user_data(
+                CloudConfig(
+                    hostname=vm.name,
+                    fqdn=f"{vm.name}.{settings.domain}",
+                    ssh_keys=vm.ssh_keys,
+                    guest_agent=vm.guest_agent,
+                )
+            )
+            self.vms[vm.name] = CloudInitVm(
+                f"{name}-{vm.name}",
+                CloudInitVmArgs(
+                    vm=vm,
+                    image_file_id=args.image_file_ids[vm.node],
+                    user_data=user_data,
+                    vm_datastore=settings.datastores.vm,
+                    snippets_datastore=settings.datastores.snippets,
+                    dns_servers=[str(d) for d in settings.dns_servers],
+                    domain=settings.domain,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
+            )
         self.pool_id = self.pool.pool_id
         self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
         self.register_outputs(

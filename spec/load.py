@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from spec.errors import Problem, SpecError
 from spec.models import VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
-from spec.platform import Platform, Tenant, Vnet
+from spec.platform import Nic, Platform, Tenant, Vm, Vnet
 
 CONFIG_NAMESPACE = "proxcloud"
 TENANT_DOCS = "see tenants/README.md"
@@ -64,6 +64,138 @@ def read_tenant_file(path: Path, shown_as: str) -> tuple[TenantFile | None, list
     return _validate(TenantFile, data, shown_as)
 
 
+HOSTING_VNI_BASE = 1_000_000  # dedicated VM VNets: base + tenant number * 100 + slot
+SLOTS_PER_TENANT = 100
+
+
+def _mac(vm_id: int, nic: int) -> str:
+    """Locally administered, unicast, unique per VM ID and NIC: stable link-local addresses for routing."""
+    raw = [0x02, (vm_id >> 24) & 0xFF, (vm_id >> 16) & 0xFF, (vm_id >> 8) & 0xFF, vm_id & 0xFF, nic]
+    return ":".join(f"{b:02X}" for b in raw)
+
+
+def _mirror(address: ipaddress.IPv4Address) -> int | None:
+    digits = "".join(str(address).split("."))
+    return int(digits) if len(digits) <= 9 and int(digits) >= 100 else None
+
+
+def _resolve_vms(
+    tf: TenantFile, source: str, settings: StackSettings, vnets: dict[str, Vnet]
+) -> tuple[list[Vm], list[Vnet], list[Problem]]:
+    """VM ids, placement and addressing; dedicated networks (setup B) get their own VNet, /30 and /64."""
+    problems: list[Problem] = []
+    vms: list[Vm] = []
+    dedicated: list[Vnet] = []
+    nodes = [n.name for n in settings.nodes]
+    keys = tuple(settings.admin_ssh_keys)
+    for i, v in enumerate(tf.vms):
+        field = f"vms[{i}]"
+        if v.node is not None and v.node not in nodes:
+            problems.append(Problem(source, f"{field}.node", f"'{v.node}' is not a node of this stack ({nodes})"))
+            continue
+        node = v.node or nodes[(tf.number + v.slot) % len(nodes)]
+        if v.vm_id == "mirror":
+            vm_id = _mirror(v.address) if v.address else None
+            if vm_id is None:
+                problems.append(
+                    Problem(source, f"{field}.vm_id", f"{v.address} has no VM ID mirror of 3-9 digits", "set a number")
+                )
+                continue
+        else:
+            vm_id = v.vm_id if isinstance(v.vm_id, int) else tf.number * 1000 + v.slot
+        if v.vnet is not None and v.address is not None:
+            net = vnets.get(v.vnet)
+            if net is None:
+                problems.append(Problem(source, f"{field}.vnet", f"'{v.vnet}' is not a VNet of this tenant"))
+                continue
+            if v.address not in net.cidr or v.address in (
+                net.cidr.network_address,
+                net.cidr.broadcast_address,
+                net.gateway,
+            ):
+                problems.append(
+                    Problem(
+                        source,
+                        f"{field}.address",
+                        f"{v.address} is not a free host address of {net.id} {net.cidr} (gateway {net.gateway})",
+                    )
+                )
+                continue
+            nic = Nic(
+                bridge=net.id,
+                ipv4=ipaddress.IPv4Interface(f"{v.address}/{net.cidr.prefixlen}"),
+                gateway4=net.gateway,
+                mtu=net.mtu,
+                mac=_mac(vm_id, 0),
+            )
+        else:
+            if settings.hosting is None:
+                problems.append(
+                    Problem(
+                        source,
+                        field,
+                        "a VM without vnet needs a dedicated network, but the stack has no proxcloud:hosting pools",
+                        "add proxcloud:hosting (ipv4Pool, ipv6Pool) to the stack config, or give vnet and address",
+                    )
+                )
+                continue
+            index = tf.number * SLOTS_PER_TENANT + v.slot
+            v4 = settings.hosting.ipv4_pool
+            v6 = settings.hosting.ipv6_pool
+            if index >= v4.num_addresses // 4 or index >= 2 ** (64 - v6.prefixlen):
+                problems.append(
+                    Problem(
+                        source,
+                        f"{field}.slot",
+                        f"tenant number {tf.number} slot {v.slot} is outside the hosting pools {v4} / {v6}",
+                        "use larger pools or a smaller tenant number",
+                    )
+                )
+                continue
+            net4 = ipaddress.IPv4Network((int(v4.network_address) + index * 4, 30))
+            net6 = ipaddress.IPv6Network((int(v6.network_address) + (index << 64), 64))
+            vnet = Vnet(
+                id=f"h{tf.number}v{v.slot}",
+                zone=tf.zone.id,
+                vni=HOSTING_VNI_BASE + index,
+                cidr=net4,
+                gateway=net4.network_address + 1,
+                mtu=settings.underlay.mtu - VXLAN_OVERHEAD if tf.zone.mtu is None else tf.zone.mtu,
+                description=f"dedicated network of {v.name}",
+            )
+            dedicated.append(vnet)
+            nic = Nic(
+                bridge=vnet.id,
+                ipv4=ipaddress.IPv4Interface(f"{net4.network_address + 2}/30"),
+                gateway4=vnet.gateway,
+                mtu=vnet.mtu,
+                mac=_mac(vm_id, 0),
+                ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 1}/64"),
+                gateway6=ipaddress.IPv6Address("fe80::1"),
+            )
+        vms.append(
+            Vm(
+                tenant=tf.name,
+                name=v.name,
+                slot=v.slot,
+                vm_id=vm_id,
+                node=node,
+                role=v.role,
+                cores=v.cores,
+                memory_mb=v.memory_mb,
+                disk_gb=v.disk_gb,
+                nics=(nic,),
+                ssh_keys=tuple(dict.fromkeys(keys + tuple(v.ssh_keys))),
+                guest_agent=v.guest_agent,
+                stateful=v.stateful,
+                protect=v.protect or (settings.protect_stateful and v.stateful),
+                description=v.description,
+                pool_id=tf.name,
+            )
+        )
+    return vms, dedicated, problems
+
+
 def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
     problems: list[Problem] = []
     limit = settings.underlay.mtu - VXLAN_OVERHEAD
@@ -84,6 +216,12 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         vni = v.vni if v.vni is not None else tf.number * VNIS_PER_TENANT + i + 1
         gateway = v.gateway if v.gateway is not None else next(v.cidr.hosts())
         vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
+    vms, dedicated, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
+    problems += vm_problems
+    if tf.vms and settings.image is None:
+        problems.append(
+            Problem(source, "vms", "the stack has no proxcloud:image to boot VMs from", "add proxcloud:image")
+        )
     tenant = Tenant(
         name=tf.name,
         number=tf.number,
@@ -92,9 +230,10 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         users=tuple(tf.users),
         zone_id=tf.zone.id,
         zone_mtu=mtu,
-        vnets=tuple(vnets),
+        vnets=tuple(vnets + dedicated),
         storages=tuple(tf.storages),
         source=source,
+        vms=tuple(vms),
     )
     return tenant, problems
 
@@ -151,7 +290,7 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         "zone id",
         "zone ids are cluster-wide; pick another",
     )
-    vnet_places = [(t, i, v) for t in tenants for i, v in enumerate(t.vnets)]
+    vnet_places = [(t, i, v) for t in tenants for i, v in enumerate(t.vnets)]  # dedicated VNets come after
     problems += _unique(
         ((v.id, t.source, f"vnets[{i}].id") for t, i, v in vnet_places),
         "VNet id",
@@ -161,6 +300,20 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         ((v.vni, t.source, f"vnets[{i}].vni") for t, i, v in vnet_places),
         "VNI",
         "VNIs are cluster-wide; set another",
+    )
+    vm_places = [(t, i, vm) for t in tenants for i, vm in enumerate(t.vms)]
+    problems += _unique(
+        ((vm.vm_id, t.source, f"vms[{i}].vm_id") for t, i, vm in vm_places), "VM ID", "VM IDs are cluster-wide"
+    )
+    problems += _unique(
+        ((vm.name, t.source, f"vms[{i}].name") for t, i, vm in vm_places),
+        "VM name",
+        "VM names are host names; keep them unique in the stack",
+    )
+    problems += _unique(
+        ((str(vm.address), t.source, f"vms[{i}].address") for t, i, vm in vm_places),
+        "address",
+        "give each VM its own address",
     )
     bridge = settings.public_bridge
     problems += [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -144,6 +144,75 @@ class VnetSpec(_Strict):
         return self
 
 
+HOSTNAME = re.compile(r"[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?")
+ROLE_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+
+
+class VmSpec(_Strict):
+    """A cloud-init VM the provider creates for the tenant (Debian 12 cloud image)."""
+
+    name: str = Field(
+        description="Host name and PVE VM name (a DNS label), unique in the stack.",
+        json_schema_extra={"pattern": f"^{HOSTNAME.pattern}$"},
+    )
+    slot: int = Field(
+        ge=1,
+        le=99,
+        description="The VM's stable number inside the tenant (unique per tenant, never reused while the VM exists). "
+        "Seeds its default VM ID and, for a dedicated network, its VNet, /30 and /64.",
+    )
+    role: str = Field(default="server", description="What the VM is for (web, db, ...); used by firewall rules.")
+    vm_id: int | Literal["mirror"] | None = Field(
+        default=None,
+        description="PVE VM ID: a number (100-999999999), `mirror` (the address without dots: 10.10.10.6 -> 1010106), "
+        "or omitted for tenant number * 1000 + slot.",
+    )
+    node: str | None = Field(default=None, description="PVE node; spread over the nodes by slot when omitted.")
+    cores: int = Field(default=2, ge=1, le=64, description="vCPUs (setup B default: 2).")
+    memory_mb: int = Field(default=2048, ge=256, le=262144, description="Memory in MiB (setup B default: 2048).")
+    disk_gb: int = Field(default=50, ge=8, le=4096, description="System disk in GB (setup B default: 50).")
+    vnet: SdnId | None = Field(
+        default=None,
+        description="The tenant VNet of the VM's NIC (with `address`); omitted: a dedicated VNet with an IPv4 /30 and "
+        "an IPv6 /64 from the stack's hosting pools (setup B).",
+    )
+    address: ipaddress.IPv4Address | None = Field(default=None, description="Static IPv4 address on `vnet`.")
+    ssh_keys: list[str] = Field(default_factory=list, description="SSH public keys of the VM's admin user.")
+    guest_agent: bool = Field(default=True, description="Install and enable the QEMU guest agent.")
+    stateful: bool = Field(default=True, description="Holds data: backed up (and protected in prod).")
+    protect: bool = Field(default=False, description="Protect against deletion (Pulumi protect + PVE protection).")
+    description: str | None = Field(default=None, description="Free text, shown in PVE.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not HOSTNAME.fullmatch(v):
+            raise ValueError(f"'{v}' is not a host name: lower-case letters, digits and '-', at most 40 characters")
+        return v
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        if not ROLE_NAME.fullmatch(v):
+            raise ValueError(f"'{v}' is not a role name: lower-case letters, digits and '-'")
+        return v
+
+    @field_validator("vm_id")
+    @classmethod
+    def _vm_id(cls, v: int | str | None) -> int | str | None:
+        if isinstance(v, int) and not (100 <= v <= 999_999_999):
+            raise ValueError(f"{v} is not a PVE VM ID (100-999999999)")
+        return v
+
+    @model_validator(mode="after")
+    def _addressing(self) -> VmSpec:
+        if (self.vnet is None) != (self.address is None):
+            raise ValueError("give both vnet and address (a VM on a tenant VNet), or neither (a dedicated network)")
+        if self.vm_id == "mirror" and self.address is None:
+            raise ValueError("vm_id: mirror needs an address to mirror")
+        return self
+
+
 class TenantFile(_Strict):
     """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
 
@@ -164,6 +233,7 @@ class TenantFile(_Strict):
     storages: list[StorageId] = Field(
         default_factory=list, description="Datastores the tenant may allocate disks on (self-service)."
     )
+    vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
 
     @field_validator("name")
     @classmethod
@@ -180,6 +250,8 @@ class TenantFile(_Strict):
             ("users", [u.name for u in self.users]),
             ("vnets", [v.id for v in self.vnets]),
             ("storages", list(self.storages)),
+            ("vms (name)", [v.name for v in self.vms]),
+            ("vms (slot)", [str(v.slot) for v in self.vms]),
         ):
             dupes = sorted({x for x in values if values.count(x) > 1})
             if dupes:
@@ -230,6 +302,43 @@ class DatastoreSpec(_Config):
     images: StorageId = Field(description="Datastore with the `import` content type (cloud images).")
 
 
+class ImageSpec(_Config):
+    """The Debian 12 cloud image every VM boots from, imported once per node."""
+
+    url: str = Field(description="Download URL of a dated Debian 12 genericcloud qcow2 build.")
+    checksum: str = Field(description="Its checksum, from the build's SHA512SUMS / SHA256SUMS.")
+    checksum_algorithm: Literal["sha256", "sha512"] = Field(default="sha256", description="Checksum algorithm.")
+    file_name: str = Field(description="File name on the datastore; must end in .qcow2 for the import content type.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> ImageSpec:
+        length = {"sha256": 64, "sha512": 128}[self.checksum_algorithm]
+        if not re.fullmatch(f"[0-9a-f]{{{length}}}", self.checksum):
+            raise ValueError(f"checksum must be {length} lower-case hex digits for {self.checksum_algorithm}")
+        if not self.file_name.endswith((".qcow2", ".raw", ".vmdk")):
+            raise ValueError(f"file_name {self.file_name} must end in .qcow2, .raw or .vmdk (PVE import content)")
+        if not self.url.startswith("https://"):
+            raise ValueError("url must be https")
+        return self
+
+
+class HostingSpec(_Config):
+    """Address pools of setup B's dedicated VM networks (a /30 and a /64 per VM)."""
+
+    ipv4_pool: ipaddress.IPv4Network = Field(description="RFC 1918 pool the per-VM /30s come from.")
+    ipv6_pool: ipaddress.IPv6Network = Field(
+        description="Routed IPv6 pool (a /48 or larger) the per-VM /64s come from."
+    )
+
+    @model_validator(mode="after")
+    def _pools(self) -> HostingSpec:
+        if not self.ipv4_pool.is_private:
+            raise ValueError(f"ipv4Pool {self.ipv4_pool} is not an RFC 1918 range")
+        if self.ipv6_pool.prefixlen > 56:
+            raise ValueError(f"ipv6Pool {self.ipv6_pool} is too small for /64s per VM; use a /56 or larger")
+        return self
+
+
 class StackSettings(_Config):
     """Everything under `proxcloud:` in Pulumi.<stack>.yaml."""
 
@@ -238,6 +347,15 @@ class StackSettings(_Config):
     nodes: list[NodeSpec] = Field(min_length=1, description="The cluster's nodes.")
     datastores: DatastoreSpec = Field(description="Datastores the platform uses.")
     public_bridge: str = Field(default="vmbr0", description="Linux bridge with the public uplink.")
+    image: ImageSpec | None = Field(default=None, description="Cloud image for VMs (required once any VM exists).")
+    admin_ssh_keys: list[str] = Field(default_factory=list, description="Operators' SSH keys, on every VM.")
+    protect_stateful: bool = Field(
+        default=False, description="Protect every stateful VM and every tenant pool (set in prod): deletes fail."
+    )
+    hosting: HostingSpec | None = Field(default=None, description="Pools for dedicated VM networks (setup B).")
+    dns_servers: list[ipaddress.IPv4Address] = Field(
+        default_factory=list, description="Resolvers given to VMs by cloud-init; the gateway when empty."
+    )
     tenants: list[str] | None = Field(
         default=None,
         description="Names of the tenant files this stack deploys; all of tenants/ when omitted.",

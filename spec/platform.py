@@ -22,6 +22,59 @@ class Vnet:
 
 
 @dataclass(frozen=True)
+class Nic:
+    """One guest NIC: its bridge (a VNet), static addresses and gateways. The PVE firewall flag is always on."""
+
+    bridge: str
+    ipv4: ipaddress.IPv4Interface
+    gateway4: ipaddress.IPv4Address | None
+    mtu: int
+    mac: str
+    ipv6: ipaddress.IPv6Interface | None = None
+    gateway6: ipaddress.IPv6Address | None = None
+    vlan: int | None = None
+
+    @property
+    def link_local(self) -> ipaddress.IPv6Address:
+        """The NIC's EUI-64 link-local address (where setup B routes the VM's /64)."""
+        octets = [int(x, 16) for x in self.mac.split(":")]
+        octets[0] ^= 0x02
+        eui = octets[:3] + [0xFF, 0xFE] + octets[3:]
+        return ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + eui))
+
+
+@dataclass(frozen=True)
+class Vm:
+    """A cloud-init VM with every id, address and placement decided."""
+
+    tenant: str
+    name: str
+    slot: int
+    vm_id: int
+    node: str
+    role: str
+    cores: int
+    memory_mb: int
+    disk_gb: int
+    nics: tuple[Nic, ...]
+    ssh_keys: tuple[str, ...]
+    guest_agent: bool
+    stateful: bool
+    protect: bool
+    description: str | None
+    pool_id: str
+
+    @property
+    def address(self) -> ipaddress.IPv4Address:
+        return self.nics[0].ipv4.ip
+
+    @property
+    def tags(self) -> list[str]:
+        """PVE keeps tags sorted; so do we, or every refresh shows a diff."""
+        return sorted({"proxcloud", self.tenant, self.role})
+
+
+@dataclass(frozen=True)
 class Tenant:
     """One tenant, with the PVE object ids it owns."""
 
@@ -35,6 +88,7 @@ class Tenant:
     vnets: tuple[Vnet, ...]
     storages: tuple[str, ...]
     source: str  # the tenant file, for messages
+    vms: tuple[Vm, ...] = ()
 
     @property
     def pool_id(self) -> str:

@@ -17,8 +17,8 @@ def test_counts_per_type(plan: Recording) -> None:
     counts = Counter(r.type for r in plan.resources)
     assert counts[TENANT] == 3
     assert counts[ZONE] == 3
-    assert counts[VNET] == 4
-    assert counts[SUBNET] == 4
+    assert counts[VNET] == 6  # 2 + 2 setup D tiers, 2 dedicated networks of hosted VMs
+    assert counts[SUBNET] == 6
     assert counts[APPLIER] == 2
     assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 3
     assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 3

@@ -1,0 +1,129 @@
+"""CloudInitVm: the building block for every VM - a cloud-init snippet plus a VmLegacy booted from the image.
+
+Conventions: explicit name and VM ID, pool membership, sorted tags, CPU type x86-64-v2-AES, virtio NICs with
+the PVE firewall flag on, static addressing through cloud-init ip_configs, user data from a snippet uploaded
+over SSH (the provider's `ssh` block), the guest agent only when cloud-init installs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_proxmoxve as px
+
+from spec.platform import Vm
+
+
+@dataclass
+class CloudInitVmArgs:
+    """Inputs of CloudInitVm."""
+
+    vm: Vm
+    """The resolved VM spec (ids, node, size, NICs, addresses)."""
+    image_file_id: pulumi.Input[str]
+    """Volume id of the cloud image on the VM's node (CloudImage.file_ids[node])."""
+    user_data: pulumi.Input[str]
+    """Rendered `#cloud-config`; pass a secret Output when it carries secrets."""
+    vm_datastore: str
+    """Datastore of the system disk and the cloud-init drive."""
+    snippets_datastore: str
+    """Datastore with the `snippets` content type."""
+    dns_servers: list[str]
+    """Resolvers; the first NIC's gateway when empty."""
+    domain: str
+    """Search domain."""
+
+
+class CloudInitVm(pulumi.ComponentResource):
+    """One VM; `vm_id`, `address` and `name` are its outputs."""
+
+    snippet: px.FileLegacy
+    machine: px.VmLegacy
+    vm_id: pulumi.Output[int]
+    address: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CloudInitVmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        vm = args.vm
+        super().__init__(
+            "proxcloud:index:CloudInitVm",
+            name,
+            {"role": vm.role, "stateful": vm.stateful, "tenant": vm.tenant},
+            opts,
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        self.snippet = px.FileLegacy(
+            f"{name}-user-data",
+            node_name=vm.node,
+            datastore_id=args.snippets_datastore,
+            content_type="snippets",
+            source_raw=px.FileLegacySourceRawArgs(data=args.user_data, file_name=f"{vm.tenant}-{vm.name}-user.yaml"),
+            opts=child,
+        )
+        ip_configs = [
+            px.VmLegacyInitializationIpConfigArgs(
+                ipv4=px.VmLegacyInitializationIpConfigIpv4Args(
+                    address=str(nic.ipv4), gateway=str(nic.gateway4) if nic.gateway4 and i == 0 else None
+                ),
+                ipv6=px.VmLegacyInitializationIpConfigIpv6Args(
+                    address=str(nic.ipv6), gateway=str(nic.gateway6) if nic.gateway6 else None
+                )
+                if nic.ipv6
+                else None,
+            )
+            for i, nic in enumerate(vm.nics)
+        ]
+        dns = args.dns_servers or [str(vm.nics[0].gateway4)]
+        self.machine = px.VmLegacy(
+            f"{name}-vm",
+            name=vm.name,
+            vm_id=vm.vm_id,
+            node_name=vm.node,
+            pool_id=vm.pool_id,
+            tags=vm.tags,
+            description=vm.description or f"{vm.role} VM of tenant {vm.tenant}, managed by proxcloud",
+            on_boot=True,
+            started=True,
+            protection=vm.protect,
+            stop_on_destroy=not vm.guest_agent,
+            agent=px.VmLegacyAgentArgs(enabled=vm.guest_agent, trim=True),
+            cpu=px.VmLegacyCpuArgs(cores=vm.cores, sockets=1, type="x86-64-v2-AES"),
+            memory=px.VmLegacyMemoryArgs(dedicated=vm.memory_mb),
+            operating_system=px.VmLegacyOperatingSystemArgs(type="l26"),
+            scsi_hardware="virtio-scsi-single",
+            serial_devices=[px.VmLegacySerialDeviceArgs(device="socket")],
+            disks=[
+                px.VmLegacyDiskArgs(
+                    interface="scsi0",
+                    datastore_id=args.vm_datastore,
+                    import_from=args.image_file_id,
+                    size=vm.disk_gb,
+                    discard="on",
+                    ssd=True,
+                    iothread=True,
+                    backup=vm.stateful,
+                )
+            ],
+            network_devices=[
+                px.VmLegacyNetworkDeviceArgs(
+                    bridge=nic.bridge,
+                    model="virtio",
+                    firewall=True,
+                    mac_address=nic.mac,
+                    mtu=nic.mtu,
+                    vlan_id=nic.vlan,
+                )
+                for nic in vm.nics
+            ],
+            initialization=px.VmLegacyInitializationArgs(
+                datastore_id=args.vm_datastore,
+                interface="ide2",
+                ip_configs=ip_configs,
+                dns=px.VmLegacyInitializationDnsArgs(domain=args.domain, servers=dns),
+                user_data_file_id=self.snippet.id,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=vm.protect),
+        )
+        self.vm_id = self.machine.vm_id
+        self.address = pulumi.Output.from_input(str(vm.address))
+        self.register_outputs({"vm_id": self.vm_id, "address": self.address, "name": vm.name})

@@ -1,0 +1,68 @@
+"""CloudInitVm and CloudImage as planned: image per node, VM settings, NIC firewall, cloud-init wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.render.cloudinit_schema import assert_valid_cloud_config
+from tools.mockengine import Recording
+
+VM = "proxmoxve:index/vmLegacy:VmLegacy"
+FILE = "proxmoxve:index/fileLegacy:FileLegacy"
+IMAGE = "proxmoxve:download/file:File"
+
+
+def test_one_image_per_node_with_checksum(plan_prod: Recording) -> None:
+    images = plan_prod.by_type(IMAGE)
+    vm_nodes = {v.inputs["nodeName"] for v in plan_prod.by_type(VM)}
+    assert {i.inputs["nodeName"] for i in images} == vm_nodes
+    for i in images:
+        assert i.inputs["contentType"] == "import"
+        assert len(i.inputs["checksum"]) == 64 and i.inputs["checksumAlgorithm"] == "sha256"
+        assert i.inputs["fileName"].endswith(".qcow2")
+
+
+def test_vm_settings(plan: Recording) -> None:
+    vms = {v.inputs["name"]: v.inputs for v in plan.by_type(VM)}
+    www = vms["verein-www"]
+    assert www["vmId"] == 3001 and www["poolId"] == "hosting"
+    assert www["tags"] == sorted(www["tags"]) == ["hosting", "proxcloud", "web"]
+    assert www["cpu"] == {"cores": 2, "sockets": 1, "type": "x86-64-v2-AES"}
+    assert www["memory"]["dedicated"] == 2048 and www["disks"][0]["size"] == 50
+    assert www["agent"]["enabled"] is True
+    assert www["disks"][0]["importFrom"].endswith(":import/debian-12-genericcloud-amd64-20251112-2294.qcow2")
+    assert vms["verein-cloud"]["memory"]["dedicated"] == 4096
+
+
+def test_every_nic_has_the_firewall_flag(plan: Recording) -> None:
+    nics = [n for v in plan.by_type(VM) for n in v.inputs["networkDevices"]]
+    assert nics and all(n["firewall"] is True for n in nics)
+
+
+def test_dedicated_network_of_a_hosted_vm(plan_dev: Recording) -> None:
+    www = plan_dev.one(VM, "hosting-verein-www-vm").inputs
+    assert www["networkDevices"][0]["bridge"] == "h3v1"
+    ip = www["initialization"]["ipConfigs"][0]
+    assert ip["ipv4"] == {"address": "10.200.4.182/30", "gateway": "10.200.4.181"}
+    assert ip["ipv6"] == {"address": "2001:db8:200:12d::1/64", "gateway": "fe80::1"}
+    vnet = plan_dev.one("proxmoxve:sdn/vnet:Vnet", "hosting-vxlan-h3v1").inputs
+    assert vnet["tag"] == 1000301 and vnet["zone"] == "hosting"
+
+
+def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path) -> None:
+    snippets = plan.by_type(FILE)
+    assert snippets
+    for s in snippets:
+        assert s.inputs["contentType"] == "snippets"
+        text = s.inputs["sourceRaw"]["data"]
+        assert "ssh_pwauth: false" in text
+        assert_valid_cloud_config(text, tmp_path, s.name)
+        vm = plan.one(VM, s.name.removesuffix("-user-data") + "-vm")
+        assert vm.inputs["initialization"]["userDataFileId"].endswith(s.inputs["sourceRaw"]["fileName"])
+
+
+def test_prod_protects_stateful_vms_and_pools(plan_prod: Recording, plan_dev: Recording) -> None:
+    for r in plan_prod.by_type(VM):
+        assert r.protect and r.inputs["protection"] is True
+    assert all(p.protect for p in plan_prod.by_type("proxmoxve:index/poolLegacy:PoolLegacy"))
+    assert not any(r.protect for r in plan_dev.by_type(VM))
