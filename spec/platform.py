@@ -39,8 +39,8 @@ class Nic:
         """The NIC's EUI-64 link-local address (where setup B routes the VM's /64)."""
         octets = [int(x, 16) for x in self.mac.split(":")]
         octets[0] ^= 0x02
-        eui = octets[:3] + [0xFF, 0xFE] + octets[3:]
-        return ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + eui))
+        eui = [*octets[:3], 0xFF, 0xFE, *octets[3:]]
+        return ipaddress.IPv6Address(bytes([0xFE, 0x80, 0, 0, 0, 0, 0, 0, *eui]))
 
 
 @dataclass(frozen=True)
