@@ -1,0 +1,146 @@
+"""VM allocation: VM IDs (default, pinned, mirrored), placement, dedicated /30 + /64, and the bad cases."""
+
+from __future__ import annotations
+
+import ipaddress
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spec.errors import SpecError
+from spec.platform import Nic
+from tests.spec.test_load import CONFIG, load, tenant
+
+IMAGE = {
+    "url": "https://cloud.debian.org/images/cloud/bookworm/x/debian-12-genericcloud-amd64.qcow2",
+    "checksum": "0" * 64,
+    "fileName": "debian-12.qcow2",
+}
+HOSTING = {"ipv4Pool": "10.200.0.0/16", "ipv6Pool": "2001:db8:200::/48"}
+CFG = {**CONFIG, "image": IMAGE, "hosting": HOSTING}
+
+
+def vm(**kw: Any) -> dict[str, Any]:
+    return {"name": "web1", "slot": 1, **kw}
+
+
+def test_vm_id_default_pinned_and_mirror(tmp_path: Path) -> None:
+    vms = [
+        vm(vnet="acmeweb", address="192.168.10.10"),
+        vm(name="web2", slot=2, vm_id=4242, vnet="acmeweb", address="192.168.10.11"),
+    ]
+    t = load(tmp_path, [tenant(number=7, vms=vms)], CFG).tenants[0]
+    assert [v.vm_id for v in t.vms] == [7001, 4242]
+
+
+def test_mirror_vm_id_like_setup_a(tmp_path: Path) -> None:
+    vnets = [{"id": "lan", "cidr": "10.10.10.0/24"}]
+    vms = [vm(vnet="lan", address="10.10.10.6", vm_id="mirror")]
+    t = load(tmp_path, [tenant(vnets=vnets, vms=vms)], CFG).tenants[0]
+    assert t.vms[0].vm_id == 1010106
+
+
+def test_dedicated_network_allocation(tmp_path: Path) -> None:
+    t = load(tmp_path, [tenant(number=3, vms=[vm(slot=1), vm(name="b", slot=2)])], CFG).tenants[0]
+    a, b = (v.nics[0] for v in t.vms)
+    assert str(a.ipv4) == "10.200.4.182/30" and str(a.gateway4) == "10.200.4.181"
+    assert str(b.ipv4.network) == "10.200.4.184/30"
+    assert str(a.ipv6) == "2001:db8:200:12d::1/64"
+    assert a.bridge == "h3v1" and {v.id for v in t.vnets} >= {"h3v1", "h3v2"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.dictionaries(
+        st.integers(min_value=1, max_value=160),
+        st.lists(st.integers(min_value=1, max_value=99), min_size=1, max_size=5, unique=True),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_dedicated_networks_never_collide(slots_by_number: dict[int, list[int]]) -> None:
+    """Any tenants and slots the spec accepts get distinct /30s, /64s, VNets and VNIs, all inside the pools."""
+    with tempfile.TemporaryDirectory() as d:
+        tenants = [
+            tenant(f"t{n}", n, 0, vnets=[], vms=[vm(name=f"t{n}-vm{s}", slot=s) for s in slots])
+            for n, slots in slots_by_number.items()
+        ]
+        platform = load(Path(d), tenants, CFG)
+    nics = [vm_.nics[0] for t in platform.tenants for vm_ in t.vms]
+    assert len({n.ipv4.network for n in nics}) == len(nics)
+    assert len({n.ipv6.network for n in nics}) == len(nics)
+    assert len({n.bridge for n in nics}) == len(nics)
+    assert all(n.ipv4.network.subnet_of(ipaddress.IPv4Network(HOSTING["ipv4Pool"])) for n in nics)
+    assert all(n.ipv6.network.subnet_of(ipaddress.IPv6Network(HOSTING["ipv6Pool"])) for n in nics)
+
+
+def test_link_local_is_eui64_of_the_mac() -> None:
+    nic = Nic("b", ipaddress.IPv4Interface("10.0.0.2/30"), None, 1450, "02:00:00:0B:B9:00")
+    assert str(nic.link_local) == "fe80::ff:fe0b:b900"
+
+
+BAD_VMS = [
+    ("unknown-vnet", [vm(vnet="nope", address="192.168.10.10")], r"vms\[0\]\.vnet: 'nope' is not a VNet of this"),
+    (
+        "address-outside",
+        [vm(vnet="acmeweb", address="192.168.99.10")],
+        r"vms\[0\]\.address: 192\.168\.99\.10 is not a free host address of acmeweb",
+    ),
+    ("address-is-gateway", [vm(vnet="acmeweb", address="192.168.10.1")], r"is not a free host address"),
+    ("vnet-without-address", [vm(vnet="acmeweb")], r"vms\[0\]: .*give both vnet and address"),
+    ("unknown-node", [vm(node="pve9")], r"vms\[0\]\.node: 'pve9' is not a node of this stack"),
+    ("bad-name", [vm(name="Web_1")], r"vms\[0\]\.name: 'Web_1' is not a host name"),
+    ("slot-zero", [vm(slot=0)], r"vms\[0\]\.slot: Input should be greater than or equal to 1"),
+    ("tiny-vm-id", [vm(vm_id=42)], r"vms\[0\]\.vm_id: .*42 is not a PVE VM ID"),
+    ("mirror-too-long", [vm(vnet="acmeweb", address="192.168.10.10", vm_id="mirror")], r"no VM ID mirror"),
+    ("dup-slot", [vm(), vm(name="web2")], r"vms \(slot\) lists 1 more than once"),
+    ("dup-name", [vm(), vm(slot=2)], r"vms \(name\) lists web1 more than once"),
+    ("too-much-memory", [vm(memory_mb=10**7)], r"vms\[0\]\.memory_mb: Input should be less than"),
+]
+
+
+@pytest.mark.parametrize(("case", "vms", "message"), BAD_VMS, ids=[c[0] for c in BAD_VMS])
+def test_bad_vm(tmp_path: Path, case: str, vms: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load(tmp_path, [tenant(vms=vms)], CFG)
+
+
+def test_vm_id_collision_across_tenants(tmp_path: Path) -> None:
+    one = tenant("acme", 1, 10, vms=[vm(vm_id=5000, vnet="acmeweb", address="192.168.10.10")])
+    two = tenant("other", 2, 50, vms=[vm(name="web9", vm_id=5000, vnet="otherweb", address="192.168.50.10")])
+    with pytest.raises(SpecError, match=r"t1\.yaml: vms\[0\]\.vm_id: VM ID 5000 is already used by tenants/t0\.yaml"):
+        load(tmp_path, [one, two], CFG)
+
+
+def test_dedicated_network_needs_hosting_pools(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"vms\[0\]: a VM without vnet needs a dedicated network"):
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE})
+
+
+def test_vms_need_an_image(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"vms: the stack has no proxcloud:image"):
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "hosting": HOSTING})
+
+
+def test_slot_outside_the_hosting_pool(tmp_path: Path) -> None:
+    small = {**CFG, "hosting": {"ipv4Pool": "10.200.0.0/24", "ipv6Pool": "2001:db8:200::/48"}}
+    with pytest.raises(SpecError, match=r"vms\[0\]\.slot: tenant number 1 slot 1 is outside the hosting pools"):
+        load(tmp_path, [tenant(vms=[vm()])], small)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ({**IMAGE, "checksum": "abc"}, r"checksum must be 64 lower-case hex digits"),
+        ({**IMAGE, "fileName": "x.iso"}, r"must end in \.qcow2"),
+        ({**IMAGE, "url": "http://x/y.qcow2"}, r"url must be https"),
+    ],
+    ids=["checksum", "file-name", "plain-http"],
+)
+def test_bad_image(tmp_path: Path, image: dict[str, str], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load(tmp_path, [tenant()], {**CFG, "image": image})
