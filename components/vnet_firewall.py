@@ -95,6 +95,8 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
     REPLACE_KEYS: ClassVar[tuple[str, ...]] = ("vnet",)
     UPDATE_KEYS: ClassVar[tuple[str, ...]] = ("rules", "options", "endpoint", "api_token", "insecure", "ca_pem")
     TIMEOUT: ClassVar[float] = 30.0
+    # What the engine passes for a value not known yet (preview): pulumi.runtime.rpc.UNKNOWN.
+    UNKNOWN: ClassVar[str] = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
     # ------------------------------------------------------------------ validation
 
@@ -102,10 +104,21 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
         """Reject what PVE would reject before anything is sent; messages never contain the token."""
         import re
 
+        original = news
         failures: list[pulumi.dynamic.CheckFailure] = []
 
         def fail(prop: str, reason: str) -> None:
             failures.append(pulumi.dynamic.CheckFailure(prop, reason))
+
+        def known(value: Any) -> bool:
+            return value != self.UNKNOWN
+
+        if not all(known(news.get(k)) for k in ("vnet", "endpoint", "api_token", "rules", "options")):
+            # Some input is computed by another resource: judge what is known, the rest at `up`.
+            news = {k: v for k, v in news.items() if known(v)}
+            news.setdefault("vnet", "unknown")
+            news.setdefault("endpoint", "https://unknown")
+            news.setdefault("api_token", "unknown@pve!unknown=unknown")
 
         vnet = news.get("vnet")
         if not isinstance(vnet, str) or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9]*[a-zA-Z0-9]", vnet) or len(vnet) > 8:
@@ -127,6 +140,8 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
             unknown = set(rule) - {*self.RULE_FIELDS, "icmp_type", "enable"}
             if unknown:
                 fail(f"rules[{index}]", f"unknown rule field(s) {sorted(unknown)}; allowed: {list(self.RULE_FIELDS)}")
+            if not all(known(v) for v in rule.values()):
+                continue
             rtype, action = rule.get("type"), rule.get("action")
             if rtype not in ("forward", "group"):
                 fail(
@@ -153,7 +168,7 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
                 fail("options.policy_forward", f"{options.get('policy_forward')!r} must be ACCEPT or DROP")
             if options.get("log_level_forward") not in (None, *self.LOG_LEVELS):
                 fail("options.log_level_forward", f"must be one of {list(self.LOG_LEVELS)}")
-        return pulumi.dynamic.CheckResult(news, failures)
+        return pulumi.dynamic.CheckResult(original, failures)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -337,6 +352,42 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
             reason = getattr(exc, "reason", exc)
             raise RuntimeError(f"cannot reach PVE at {props['endpoint']} for {where}: {reason}") from None
         return json.loads(payload or b"{}").get("data")
+
+
+@dataclass(frozen=True)
+class PveConnection:
+    """Where and as whom the VNet firewall provider talks to PVE."""
+
+    endpoint: str
+    """`https://host:8006`."""
+    api_token: pulumi.Output[str]
+    """`user@realm!tokenid=uuid`, a secret."""
+    insecure: bool = False
+    """Skip TLS verification."""
+
+
+def pve_connection(config: pulumi.Config | None = None) -> PveConnection:
+    """The connection the stack gives pulumi-proxmoxve (`proxmoxve:endpoint`, `proxmoxve:apiToken`,
+    `proxmoxve:insecure`), falling back to the provider's environment variables PROXMOX_VE_ENDPOINT,
+    PROXMOX_VE_API_TOKEN and PROXMOX_VE_INSECURE, so the VNet firewall uses the same cluster and token."""
+    import os
+
+    cfg = config or pulumi.Config("proxmoxve")
+    endpoint = cfg.get("endpoint") or os.environ.get("PROXMOX_VE_ENDPOINT")
+    token = cfg.get_secret("apiToken")
+    if token is None and os.environ.get("PROXMOX_VE_API_TOKEN"):
+        token = pulumi.Output.secret(os.environ["PROXMOX_VE_API_TOKEN"])
+    missing = [k for k, v in (("proxmoxve:endpoint", endpoint), ("proxmoxve:apiToken", token)) if v is None]
+    if missing:
+        raise pulumi.RunError(
+            f"the VNet firewall needs {' and '.join(missing)}: set it with `pulumi config set "
+            f"{missing[0]} ...{' --secret' if 'apiToken' in missing[0] else ''}` (or PROXMOX_VE_ENDPOINT / "
+            "PROXMOX_VE_API_TOKEN)"
+        )
+    insecure = cfg.get_bool("insecure")
+    if insecure is None:
+        insecure = os.environ.get("PROXMOX_VE_INSECURE", "").lower() in ("1", "true", "yes")
+    return PveConnection(endpoint=str(endpoint), api_token=pulumi.Output.secret(token), insecure=insecure)
 
 
 @dataclass

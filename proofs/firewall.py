@@ -573,3 +573,28 @@ class FirewallModel:
                     continue
                 out[(src, dst)] = {(p, port) for p, port in chosen if self.allowed(src, dst, p, port).ok}
         return out
+
+    def differences(
+        self,
+        intended: dict[tuple[str, str], set[Probe]],
+        probes: Sequence[Probe] | None = None,
+    ) -> list[str]:
+        """Every flow where the plan and the intent disagree, with the stages that decided it; [] if none.
+
+        `intended` maps each ordered (src, dst) pair to its allowed probes; pairs not listed are intended to
+        allow nothing. Endpoints are the names used in `intended`.
+        """
+        endpoints = sorted({name for pair in intended for name in pair})
+        chosen = list(probes) if probes is not None else self.probes()
+        out = []
+        for src in endpoints:
+            for dst in endpoints:
+                if src == dst:
+                    continue
+                wanted = intended.get((src, dst), set())
+                for proto, port in chosen:
+                    verdict = self.allowed(src, dst, proto, port)
+                    if verdict.ok != ((proto, port) in wanted):
+                        state = "OPEN but not intended" if verdict.ok else "CLOSED but intended"
+                        out.append(f"{state}: {verdict.reason}")
+        return out

@@ -344,3 +344,62 @@ def test_twin_a_plain_token_is_seen_by_the_mock_engine() -> None:
     build()
     reg = recording.resources[-1]
     assert reg.inputs["api_token"] == TOKEN
+
+
+def test_check_tolerates_values_unknown_at_preview() -> None:
+    provider = VnetFirewallProvider()
+    unknown = VnetFirewallProvider.UNKNOWN
+    props = {
+        "vnet": unknown,
+        "endpoint": "https://pve.example:8006",
+        "api_token": TOKEN,
+        "rules": [{"type": "forward", "action": "ACCEPT", "source": unknown}, {"type": "in", "action": "ACCEPT"}],
+    }
+    result = provider.check({}, props)
+    assert [f.property for f in result.failures] == ["rules[1].type"]  # known parts are still judged
+    assert result.inputs is props  # unknowns go back to the engine untouched
+    # twin: the same rule list with a known, bad VNet id is refused
+    assert "vnet" in {f.property for f in provider.check({}, dict(props, vnet="9bad")).failures}
+
+
+def test_connection_comes_from_the_provider_config_as_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from components.vnet_firewall import pve_connection
+
+    for var in ("PROXMOX_VE_ENDPOINT", "PROXMOX_VE_API_TOKEN", "PROXMOX_VE_INSECURE"):
+        monkeypatch.delenv(var, raising=False)
+    recording = Recording()
+    mocks = PlanMocks()
+    pulumi.runtime.set_all_config(
+        {"proxmoxve:endpoint": "https://pve.example:8006", "proxmoxve:apiToken": TOKEN}, ["proxmoxve:apiToken"]
+    )
+    pulumi.runtime.set_mocks(mocks, preview=True, monitor=RecordingMonitor(mocks, recording))
+    try:
+
+        @pulumi.runtime.test
+        def build() -> pulumi.Output[Any]:
+            conn = pve_connection()
+            res = VnetFirewallRules(
+                "t1-db-fw",
+                VnetFirewallRulesArgs(vnet="t1db", endpoint=conn.endpoint, api_token=conn.api_token, rules=[]),
+            )
+            return res.urn
+
+        build()
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+    reg = recording.one("pulumi-python:dynamic/proxcloud:VnetFirewallRules", "t1-db-fw")
+    assert reg.inputs["endpoint"] == "https://pve.example:8006"
+    assert reg.inputs["api_token"] == "[secret]"
+
+
+def test_connection_missing_config_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from components.vnet_firewall import pve_connection
+
+    for var in ("PROXMOX_VE_ENDPOINT", "PROXMOX_VE_API_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    pulumi.runtime.set_all_config({"proxmoxve:endpoint": "https://pve.example:8006"}, [])
+    try:
+        with pytest.raises(pulumi.RunError, match=r"needs proxmoxve:apiToken.*--secret"):
+            pve_connection()
+    finally:
+        pulumi.runtime.set_all_config({}, [])

@@ -392,3 +392,15 @@ def test_model_reads_the_real_dev_plan(plan_dev: Recording) -> None:
     model = FirewallModel.from_recording(plan_dev)
     names = sorted(model.guests)
     assert isinstance(model.matrix([*names, INTERNET]), dict)
+
+
+def test_differences_explain_each_unintended_flow() -> None:
+    assert FirewallModel.from_recording(topology()).differences(INTENDED, PROBES) == []
+    widened = edit(topology(), "web-fw-rules", lambda i: i["rules"][0].pop("source"))
+    found = FirewallModel.from_recording(widened).differences(INTENDED, PROBES)
+    assert len(found) == 1
+    assert found[0].startswith("OPEN but not intended: internet (203.0.113.10) -> web (192.168.10.10) tcp/80")
+    assert "web IN: web rule 0 ACCEPT" in found[0]
+    removed = edit(topology(), "web-fw-rules", lambda i: i["rules"].pop(0))
+    (closed,) = FirewallModel.from_recording(removed).differences(INTENDED, PROBES)
+    assert closed.startswith("CLOSED but intended: edge (192.168.10.2) -> web (192.168.10.10) tcp/80")
