@@ -403,3 +403,18 @@ def test_connection_missing_config_names_the_key(monkeypatch: pytest.MonkeyPatch
             pve_connection()
     finally:
         pulumi.runtime.set_all_config({}, [])
+
+
+def test_plain_fakepve_does_not_store_vnet_rules(fakepve: Any, fakepve_cafile: str) -> None:
+    """Documents the gap the stateful extension fills: a posted rule is not read back by plain fakepve 0.5.0."""
+    fakepve.apitokens[TOKEN_ID] = TOKEN_SECRET
+    provider = VnetFirewallProvider()
+    props = props_for(fakepve, fakepve_cafile)
+    base = provider._base("t1web")
+    provider._request(props, "POST", base + "/rules", {"type": "forward", "action": "ACCEPT", "comment": "marker-7"})
+    listed = provider._request(props, "GET", base + "/rules") or []
+    assert not any(r.get("comment") == "marker-7" for r in listed)
+    # and it does not check port syntax on this path (the stateful extension does, with verify_rule)
+    provider._request(
+        props, "POST", base + "/rules", {"type": "forward", "action": "ACCEPT", "proto": "tcp", "dport": "70000"}
+    )
