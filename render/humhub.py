@@ -124,9 +124,24 @@ class HumHubSite:
             self.site_name,
             "use 1-100 printable characters",
         )
-        _check(bool(_ADMIN_RE.match(self.admin_username)), "admin_username", self.admin_username, "use 4-50 of A-Z a-z 0-9 _ . @ -")
-        _check(bool(_EMAIL_RE.match(self.admin_email)), "admin_email", self.admin_email, "use an address like admin@example.org")
-        _check(bool(_VERSION_RE.match(self.humhub_version)), "humhub_version", self.humhub_version, "use a release number like 1.17.3")
+        _check(
+            bool(_ADMIN_RE.match(self.admin_username)),
+            "admin_username",
+            self.admin_username,
+            "use 4-50 of A-Z a-z 0-9 _ . @ -",
+        )
+        _check(
+            bool(_EMAIL_RE.match(self.admin_email)),
+            "admin_email",
+            self.admin_email,
+            "use an address like admin@example.org",
+        )
+        _check(
+            bool(_VERSION_RE.match(self.humhub_version)),
+            "humhub_version",
+            self.humhub_version,
+            "use a release number like 1.17.3",
+        )
         url = urlparse(self.download_url)
         _check(
             (url.scheme == "https" and bool(url.netloc)) or (url.scheme == "file" and url.path.startswith("/")),
@@ -134,7 +149,12 @@ class HumHubSite:
             self.download_url,
             "use the https:// release URL (file:// only in tests)",
         )
-        _check(bool(_SHA256_RE.match(self.download_sha256)), "download_sha256", self.download_sha256, "use 64 lowercase hex digits")
+        _check(
+            bool(_SHA256_RE.match(self.download_sha256)),
+            "download_sha256",
+            self.download_sha256,
+            "use 64 lowercase hex digits",
+        )
         _check(bool(_DB_IDENT_RE.match(self.db_name)), "db_name", self.db_name, "use 1-64 of A-Z a-z 0-9 _")
         _check(bool(_DB_IDENT_RE.match(self.db_user)), "db_user", self.db_user, "use 1-64 of A-Z a-z 0-9 _")
         _check(self.php_version == "8.2", "php_version", self.php_version, "Debian 12 ships PHP 8.2 only")
@@ -144,7 +164,12 @@ class HumHubSite:
             _check(bool(_PATH_RE.match(value)), name, value, "use an absolute path without a trailing slash")
         _check(self.upload_max_mb >= 32, "upload_max_mb", self.upload_max_mb, "HumHub recommends at least 32")
         _check(self.memory_limit_mb >= 64, "memory_limit_mb", self.memory_limit_mb, "HumHub needs at least 64")
-        _check(self.max_execution_time_s >= 120, "max_execution_time_s", self.max_execution_time_s, "HumHub recommends at least 120")
+        _check(
+            self.max_execution_time_s >= 120,
+            "max_execution_time_s",
+            self.max_execution_time_s,
+            "HumHub recommends at least 120",
+        )
         _check(self.fpm_max_children >= 2, "fpm_max_children", self.fpm_max_children, "use 2 or more")
 
     # Derived values, in one place so nginx, PHP and the pool agree.
@@ -426,7 +451,8 @@ restart_service() {  # restart_service mariadb|php-fpm|nginx
     mariadb)
       stop_pidfile /run/mysqld/mysqld.pid
       install -d -o mysql -g mysql -m 0755 /run/mysqld
-      setsid mariadbd --user=mysql --pid-file=/run/mysqld/mysqld.pid </dev/null >>/var/log/mysql/proxcloud-direct.log 2>&1 &
+      setsid mariadbd --user=mysql --pid-file=/run/mysqld/mysqld.pid \
+        </dev/null >>/var/log/mysql/proxcloud-direct.log 2>&1 &
       wait_for_mariadb ;;
     php-fpm)
       stop_pidfile "/run/php/php$PHPV-fpm.pid"
@@ -459,7 +485,8 @@ if [ ! -e "$MARKER" ]; then
     trap 'rm -rf "$work"' EXIT
     curl --fail --silent --show-error --location --proto '=https,file' --output "$work/humhub.tar.gz" "$URL"
     if ! printf '%s  %s\n' "$SHA256" "$work/humhub.tar.gz" | sha256sum --check --status; then
-      log "sha256 mismatch for $URL: expected $SHA256, got $(sha256sum "$work/humhub.tar.gz" | cut -d' ' -f1); not unpacking"
+      got=$(sha256sum "$work/humhub.tar.gz" | cut -d' ' -f1)
+      log "sha256 mismatch for $URL: expected $SHA256, got $got; not unpacking"
       exit 1
     fi
     mkdir "$work/tree"
@@ -479,7 +506,8 @@ mariadb --batch <<SQL
 CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY $(sql_string "$DB_PASSWORD");
 ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY $(sql_string "$DB_PASSWORD");
-GRANT SELECT, INSERT, DELETE, UPDATE, CREATE, ALTER, INDEX, DROP, REFERENCES ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost';
+GRANT SELECT, INSERT, DELETE, UPDATE, CREATE, ALTER, INDEX, DROP, REFERENCES
+  ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost';
 FLUSH PRIVILEGES;
 SQL
 

@@ -34,7 +34,7 @@ from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
 DB_PW = "db-Pa55 'quoted' \\ $HOME `x`"
-ADMIN_PW = "admin-Pa55-w0rd!\"#"
+ADMIN_PW = 'admin-Pa55-w0rd!"#'
 
 
 def site(**kw: object) -> HumHubSite:
@@ -185,7 +185,9 @@ def test_gixy_finds_nothing(tmp_path: Path) -> None:
 
 def test_gixy_flags_a_weakened_site(tmp_path: Path) -> None:
     # A server-level header silently dropped in the location that sets its own (gixy: add_header_redefinition).
-    weak = nginx_site(site()).replace("    server_tokens off;", "    server_tokens off;\n    add_header X-Frame-Options SAMEORIGIN;")
+    weak = nginx_site(site()).replace(
+        "    server_tokens off;", "    server_tokens off;\n    add_header X-Frame-Options SAMEORIGIN;"
+    )
     result = gixy(write_nginx(tmp_path, weak))
     assert result.returncode != 0, result.stdout
 
@@ -206,7 +208,8 @@ def test_listen_check_sees_a_wildcard_listen() -> None:
 
 def _ini(text: str) -> dict[str, str]:
     return dict(
-        (k.strip(), v.strip()) for k, v in (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith(";"))
+        (k.strip(), v.strip())
+        for k, v in (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith(";"))
     )
 
 
@@ -248,7 +251,9 @@ def test_provision_script_quotes_spec_values(tmp_path: Path) -> None:
     assert subprocess.run(["bash", "-n", str(tmp_path / "p.sh")], check=False).returncode == 0
     # Evaluate only the readonly header in a real bash and read SITE_NAME back.
     header = "\n".join(line for line in script.splitlines() if line.startswith("readonly "))
-    out = subprocess.run(["bash", "-c", header + '\nprintf %s "$SITE_NAME"'], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["bash", "-c", header + '\nprintf %s "$SITE_NAME"'], capture_output=True, text=True, check=True
+    )
     assert out.stdout == s.site_name
 
 

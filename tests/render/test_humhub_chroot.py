@@ -55,7 +55,8 @@ echo 'extensions=' . strtolower(implode(',', get_loaded_extensions())) . "\n";
 YII_PHP = r"""<?php
 $args = array_slice($argv, 1);
 $who = posix_getpwuid(posix_geteuid())['name'];
-file_put_contents(__DIR__ . '/runtime/installer-calls.jsonl', json_encode(['user' => $who, 'args' => $args]) . "\n", FILE_APPEND);
+$record = json_encode(['user' => $who, 'args' => $args]) . "\n";
+file_put_contents(__DIR__ . '/runtime/installer-calls.jsonl', $record, FILE_APPEND);
 if ($args[0] === 'installer/write-db-config') {
     [$host, $name, $user, $pass] = array_slice($args, 1, 4);
     $dsn = "mysql:host=$host;dbname=$name";
@@ -120,7 +121,9 @@ def http_get(url: str) -> tuple[int, str]:
 
 
 def chroot_site(port: int, sha256: str) -> HumHubSite:
-    return site(listen_address="127.0.0.1", listen_port=port, download_url=f"file://{ARCHIVE_IN_CHROOT}", download_sha256=sha256)
+    return site(
+        listen_address="127.0.0.1", listen_port=port, download_url=f"file://{ARCHIVE_IN_CHROOT}", download_sha256=sha256
+    )
 
 
 def missing_extensions(loaded: set[str]) -> set[str]:
@@ -171,7 +174,10 @@ def test_provisioning_on_debian_12(chroot_cache: Path, tmp_path: Path) -> None:
             assert http_get(f"http://127.0.0.1:{s.listen_port}{path}")[0] == want, path
 
         # The non-interactive install: HumHub's console commands, in order, as www-data, with the spec's values.
-        calls = [json.loads(line) for line in (root / "var/www/humhub/protected/runtime/installer-calls.jsonl").read_text().splitlines()]
+        calls = [
+            json.loads(line)
+            for line in (root / "var/www/humhub/protected/runtime/installer-calls.jsonl").read_text().splitlines()
+        ]
         assert {c["user"] for c in calls} == {"www-data"}
         assert [c["args"] for c in calls] == [
             ["installer/write-db-config", "localhost", s.db_name, s.db_user, DB_PW, "--interactive=0"],
@@ -182,7 +188,11 @@ def test_provisioning_on_debian_12(chroot_cache: Path, tmp_path: Path) -> None:
         ]
 
         # Every PHP extension of the required list in the CLI too (cron jobs run there).
-        cli = {m.strip().lower() for m in chroot_run(root, "php8.2", "-m").stdout.splitlines() if m and not m.startswith("[")}
+        cli = {
+            m.strip().lower()
+            for m in chroot_run(root, "php8.2", "-m").stdout.splitlines()
+            if m and not m.startswith("[")
+        }
         assert missing_extensions(cli) == set()
 
         # The rendered pool and configs are accepted by the real tools on the system.
@@ -190,7 +200,13 @@ def test_provisioning_on_debian_12(chroot_cache: Path, tmp_path: Path) -> None:
         assert fpm_t.returncode == 0 and "test is successful" in fpm_t.stderr, fpm_t.stderr
         for conf in ("web.php", "common.php"):
             assert chroot_run(root, "php8.2", "-l", f"/var/www/humhub/protected/config/{conf}").returncode == 0
-        trusted = chroot_run(root, "php8.2", "-r", "echo json_encode((require '/var/www/humhub/protected/config/web.php')['components']['request']['trustedHosts']);")
+        trusted = chroot_run(
+            root,
+            "php8.2",
+            "-r",
+            "$c = require '/var/www/humhub/protected/config/web.php';"
+            "echo json_encode($c['components']['request']['trustedHosts']);",
+        )
         assert json.loads(trusted.stdout) == list(s.trusted_proxies)
 
         # MariaDB: Unix socket only, no TCP listener; Debian's catch-all nginx site is gone; secrets root-only.
