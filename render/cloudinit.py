@@ -41,6 +41,8 @@ class CloudConfig:
     apt_sources: dict[str, dict[str, str]] = field(default_factory=dict)
     guest_agent: bool = True
     timezone: str = "UTC"
+    extra_users: tuple[dict[str, Any], ...] = ()
+    """More cloud-init `users` entries after the admin user (e.g. a desktop's unprivileged console user)."""
 
 
 def docker_apt_source() -> dict[str, dict[str, str]]:
@@ -77,7 +79,8 @@ def user_data(cfg: CloudConfig) -> dict[str, Any]:
                 "sudo": "ALL=(ALL) NOPASSWD:ALL",
                 "lock_passwd": True,
                 "ssh_authorized_keys": list(cfg.ssh_keys),
-            }
+            },
+            *(dict(u) for u in cfg.extra_users),
         ],
         "package_update": True,
         "package_upgrade": True,
