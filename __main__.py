@@ -1,10 +1,12 @@
-"""proxcloud: load this stack's spec, build one Tenant per tenant file, apply SDN once, export the outputs."""
+"""proxcloud: load this stack's spec, build one Tenant per tenant file, apply SDN once, back up, export."""
 
 from pathlib import Path
 
 import pulumi
 
+from components.backup import BackupPlan, BackupPlanArgs
 from components.config import namespace_config
+from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.outputs import stack_outputs
 from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
@@ -19,17 +21,42 @@ try:
 except SpecError as exc:
     # A user mistake: report every problem, register nothing, no traceback.
     raise pulumi.RunError(f"invalid proxcloud input:\n{exc}") from None
+settings = platform.settings
+secrets = pulumi.Config("proxcloud")
 
 sdn = SdnApply("sdn", SdnApplyArgs(fingerprint=sdn_fingerprint(platform)))
-vm_nodes = [vm.node for t in platform.tenants for vm in t.vms]
+vms = [vm for t in platform.tenants for vm in t.vms]
 image_ids = {}
-if vm_nodes and platform.settings.image is not None:
-    image = CloudImage(
-        "debian12", CloudImageArgs(platform.settings.image, platform.settings.datastores.images, vm_nodes)
-    )
+if vms and settings.image is not None:
+    image = CloudImage("debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms]))
     image_ids = image.file_ids
 tenants = {t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids)) for t in platform.tenants}
 sdn.apply([obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects])
 
-for key, value in stack_outputs(platform, tenants).items():
+backups = None
+if settings.backup is not None:
+    backups = BackupPlan(
+        "backup",
+        BackupPlanArgs(
+            backup=settings.backup,
+            tenants=list(platform.tenants),
+            nodes=platform.node_names,
+            password=secrets.require_secret("pbsPassword"),
+            ssh_private_key=secrets.require_secret("pbsSshPrivateKey"),
+            encryption_key=secrets.require_secret("pbsEncryptionKey")
+            if settings.backup.encryption == "supplied"
+            else None,
+            protect=settings.protect_stateful,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=list(tenants.values())),
+    )
+
+if len(platform.node_names) > 1 and vms:
+    machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
+    HighAvailability(
+        "ha",
+        HighAvailabilityArgs(vms, machines, platform.node_names, settings.ha, ha_resources=settings.protect_stateful),
+    )
+
+for key, value in stack_outputs(platform, tenants, backups).items():
     pulumi.export(key, value)

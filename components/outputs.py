@@ -6,13 +6,31 @@ from typing import Any
 
 import pulumi
 
+from components.backup import BackupPlan
 from components.tenant import Tenant
 from spec.platform import Platform
 
 
-def stack_outputs(platform: Platform, tenants: dict[str, Tenant]) -> dict[str, Any]:
+def stack_outputs(platform: Platform, tenants: dict[str, Tenant], backups: BackupPlan | None) -> dict[str, Any]:
     """Everything exported; secrets live only in `initialPasswords`, itself a secret."""
+    s = platform.settings
+    multi_node = len(platform.node_names) > 1
     return {
+        "backup": {
+            "server": s.backup.pbs.server,
+            "datastore": s.backup.pbs.datastore,
+            "schedule": s.backup.schedule,
+            "storages": {t: st.resource_id for t, st in backups.storages.items()},
+            "encryptionKeyFingerprints": backups.key_fingerprints,
+        }
+        if s.backup is not None and backups is not None
+        else None,
+        "ha": {
+            "enabled": multi_node,
+            "reason": "replication and HA rules for stateful VMs"
+            if multi_node
+            else "single-node stack: no replication or HA planned",
+        },
         "tenants": {
             t.name: {
                 "pool": tenants[t.name].pool_id,

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from spec.errors import Problem, SpecError
-from spec.models import VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
+from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
 from spec.platform import Nic, Platform, Tenant, Vm, Vnet
 
 CONFIG_NAMESPACE = "proxcloud"
@@ -191,6 +191,8 @@ def _resolve_vms(
                 protect=v.protect or (settings.protect_stateful and v.stateful),
                 description=v.description,
                 pool_id=tf.name,
+                stateless_reason=v.stateless_reason,
+                keep_apart_from=tuple(v.keep_apart_from),
             )
         )
     return vms, dedicated, problems
@@ -315,6 +317,24 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         "address",
         "give each VM its own address",
     )
+    names = {vm.name for _, _, vm in vm_places}
+    for t, i, vm in vm_places:
+        for j, other in enumerate(vm.keep_apart_from):
+            if other not in names or other == vm.name:
+                problems.append(
+                    Problem(t.source, f"vms[{i}].keep_apart_from[{j}]", f"'{other}' is not another VM of this stack")
+                )
+    if settings.backup is None:
+        for t, i, vm in vm_places:
+            if vm.stateful:
+                problems.append(
+                    Problem(
+                        t.source,
+                        f"vms[{i}]",
+                        f"stateful VM {vm.name} would have no backup: the stack has no proxcloud:backup",
+                        "add proxcloud:backup to the stack config, or mark the VM stateful: false with a reason",
+                    )
+                )
     bridge = settings.public_bridge
     problems += [
         Problem(t.source, f"vnets[{i}].id", f"'{v.id}' is the public bridge's name", "pick another VNet id")
@@ -329,7 +349,8 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
 
 def load_settings(config: Mapping[str, Any], config_file: str) -> StackSettings:
     """Validate the `proxcloud:` config keys (given without the namespace)."""
-    settings, problems = _validate(StackSettings, dict(config), config_file, prefix=f"{CONFIG_NAMESPACE}:")
+    plain = {k: v for k, v in config.items() if k not in SECRET_CONFIG_KEYS}
+    settings, problems = _validate(StackSettings, plain, config_file, prefix=f"{CONFIG_NAMESPACE}:")
     if problems:
         raise SpecError(problems)
     return settings

@@ -179,7 +179,13 @@ class VmSpec(_Strict):
     address: ipaddress.IPv4Address | None = Field(default=None, description="Static IPv4 address on `vnet`.")
     ssh_keys: list[str] = Field(default_factory=list, description="SSH public keys of the VM's admin user.")
     guest_agent: bool = Field(default=True, description="Install and enable the QEMU guest agent.")
-    stateful: bool = Field(default=True, description="Holds data: backed up (and protected in prod).")
+    stateful: bool = Field(default=True, description="Holds data: backed up, replicated, protected in prod.")
+    stateless_reason: str | None = Field(
+        default=None, description="Required with `stateful: false`: why losing this VM loses nothing (no backup)."
+    )
+    keep_apart_from: list[str] = Field(
+        default_factory=list, description="VM names this VM must not share a node with (HA negative affinity)."
+    )
     protect: bool = Field(default=False, description="Protect against deletion (Pulumi protect + PVE protection).")
     description: str | None = Field(default=None, description="Free text, shown in PVE.")
 
@@ -210,6 +216,10 @@ class VmSpec(_Strict):
             raise ValueError("give both vnet and address (a VM on a tenant VNet), or neither (a dedicated network)")
         if self.vm_id == "mirror" and self.address is None:
             raise ValueError("vm_id: mirror needs an address to mirror")
+        if not self.stateful and not self.stateless_reason:
+            raise ValueError("stateful: false needs stateless_reason: say why this VM needs no backup")
+        if self.stateful and self.stateless_reason:
+            raise ValueError("stateless_reason is only for stateful: false")
         return self
 
 
@@ -339,8 +349,124 @@ class HostingSpec(_Config):
         return self
 
 
+HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+class RetentionSpec(_Config):
+    """How many backups to keep per period (PVE prune-backups / PBS prune job keys)."""
+
+    keep_daily: int = Field(default=14, ge=1, le=3650, description="Daily backups kept.")
+    keep_weekly: int = Field(default=8, ge=1, le=520, description="Weekly backups kept.")
+    keep_monthly: int = Field(default=12, ge=1, le=240, description="Monthly backups kept.")
+    keep_yearly: int = Field(default=3, ge=1, le=100, description="Yearly backups kept.")
+
+    def as_pve(self) -> dict[str, str]:
+        return {
+            "keep-daily": str(self.keep_daily),
+            "keep-weekly": str(self.keep_weekly),
+            "keep-monthly": str(self.keep_monthly),
+            "keep-yearly": str(self.keep_yearly),
+        }
+
+
+class PbsSpec(_Config):
+    """The off-site Proxmox Backup Server."""
+
+    server: str = Field(description="PBS host name or address (another location than the nodes).")
+    datastore: str = Field(description="PBS datastore the tenants' namespaces live in.")
+    fingerprint: str = Field(description="SHA-256 fingerprint of the PBS TLS certificate (aa:bb:...).")
+    username: str = Field(description="PBS user PVE authenticates as, e.g. pve-backup@pbs; password: pbsPassword.")
+    ssh_user: str = Field(default="root", description="SSH user on the PBS host for verify/prune job management.")
+    verify_schedule: str = Field(default="sat 04:00", description="PBS calendar event of the verify job.")
+    verify_outdated_days: int = Field(default=30, ge=1, le=365, description="Re-verify snapshots older than this.")
+    prune_schedule: str = Field(default="daily 06:30", description="PBS calendar event of the prune jobs.")
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _fingerprint(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){31}", v):
+            raise ValueError(
+                "fingerprint must be 32 hex byte pairs separated by ':' (proxmox-backup-manager cert info)"
+            )
+        return v.lower()
+
+    @field_validator("datastore")
+    @classmethod
+    def _datastore(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._\-]*", v):
+            raise ValueError(f"'{v}' is not a PBS datastore name")
+        return v
+
+
+class BackupWindow(_Config):
+    """The night window backups must start in; it may wrap midnight (22:00-05:00)."""
+
+    start: str = Field(description="HH:MM")
+    end: str = Field(description="HH:MM")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not HHMM.fullmatch(v):
+            raise ValueError(f"'{v}' is not a time HH:MM")
+        return v
+
+    def contains(self, hhmm: str) -> bool:
+        t, a, b = _minutes(hhmm), _minutes(self.start), _minutes(self.end)
+        return a <= t < b if a < b else (t >= a or t < b)
+
+
+class BackupSpec(_Config):
+    """Nightly backups of every stateful guest to PBS, one namespace per tenant."""
+
+    pbs: PbsSpec = Field(description="The backup server.")
+    window: BackupWindow = Field(description="The night window.")
+    start: str = Field(description="Daily start time of the backup jobs, HH:MM, inside the window.")
+    retention: RetentionSpec = Field(default_factory=RetentionSpec, description="What to keep.")
+    mailto: str = Field(description="Admin address for failure notifications (SMTP must be configured in PVE).")
+    encryption: Literal["generate", "supplied"] = Field(
+        default="generate",
+        description="Client-side encryption key: generated by PVE, or supplied as the secret pbsEncryptionKey.",
+    )
+
+    @field_validator("mailto")
+    @classmethod
+    def _mail(cls, v: str) -> str:
+        if not EMAIL.fullmatch(v):
+            raise ValueError(f"'{v}' is not an e-mail address")
+        return v
+
+    @model_validator(mode="after")
+    def _in_window(self) -> BackupSpec:
+        if not HHMM.fullmatch(self.start):
+            raise ValueError(f"start '{self.start}' is not a time HH:MM")
+        if not self.window.contains(self.start):
+            raise ValueError(f"start {self.start} is outside the night window {self.window.start}-{self.window.end}")
+        return self
+
+    @property
+    def schedule(self) -> str:
+        """systemd calendar event for PVE's backup job."""
+        return f"*-*-* {self.start}"
+
+
+class HaSpec(_Config):
+    """High availability and storage replication, on stacks with more than one node."""
+
+    replication_schedule: str = Field(default="*/15", description="PVE replication schedule of stateful VMs.")
+    rate_mbps: float | None = Field(default=None, gt=0, description="Replication bandwidth limit in MB/s.")
+
+
+# Secret config keys: read with `require_secret`, never part of the (plain) settings model.
+SECRET_CONFIG_KEYS = ("pbsPassword", "pbsEncryptionKey", "pbsSshPrivateKey")
+
+
 class StackSettings(_Config):
-    """Everything under `proxcloud:` in Pulumi.<stack>.yaml."""
+    """Everything under `proxcloud:` in Pulumi.<stack>.yaml (less the secret keys)."""
 
     domain: str = Field(description="DNS domain of the stack's public names.")
     underlay: UnderlaySpec = Field(description="The VXLAN underlay network.")
@@ -349,6 +475,8 @@ class StackSettings(_Config):
     public_bridge: str = Field(default="vmbr0", description="Linux bridge with the public uplink.")
     image: ImageSpec | None = Field(default=None, description="Cloud image for VMs (required once any VM exists).")
     admin_ssh_keys: list[str] = Field(default_factory=list, description="Operators' SSH keys, on every VM.")
+    backup: BackupSpec | None = Field(default=None, description="Backups (required once any stateful VM exists).")
+    ha: HaSpec = Field(default_factory=HaSpec, description="HA and replication (multi-node stacks only).")
     protect_stateful: bool = Field(
         default=False, description="Protect every stateful VM and every tenant pool (set in prod): deletes fail."
     )

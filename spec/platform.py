@@ -63,6 +63,8 @@ class Vm:
     protect: bool
     description: str | None
     pool_id: str
+    stateless_reason: str | None = None
+    keep_apart_from: tuple[str, ...] = ()
 
     @property
     def address(self) -> ipaddress.IPv4Address:

@@ -21,7 +21,18 @@ IMAGE = {
     "fileName": "debian-12.qcow2",
 }
 HOSTING = {"ipv4Pool": "10.200.0.0/16", "ipv6Pool": "2001:db8:200::/48"}
-CFG = {**CONFIG, "image": IMAGE, "hosting": HOSTING}
+BACKUP = {
+    "pbs": {
+        "server": "pbs.example.net",
+        "datastore": "offsite",
+        "fingerprint": ":".join(["ab"] * 32),
+        "username": "pve-backup@pbs",
+    },
+    "window": {"start": "22:00", "end": "05:00"},
+    "start": "01:30",
+    "mailto": "ops@example.net",
+}
+CFG = {**CONFIG, "image": IMAGE, "hosting": HOSTING, "backup": BACKUP}
 
 
 def vm(**kw: Any) -> dict[str, Any]:
@@ -100,6 +111,8 @@ BAD_VMS = [
     ("dup-slot", [vm(), vm(name="web2")], r"vms \(slot\) lists 1 more than once"),
     ("dup-name", [vm(), vm(slot=2)], r"vms \(name\) lists web1 more than once"),
     ("too-much-memory", [vm(memory_mb=10**7)], r"vms\[0\]\.memory_mb: Input should be less than"),
+    ("stateless-without-reason", [vm(stateful=False)], r"stateful: false needs stateless_reason"),
+    ("keep-apart-unknown", [vm(keep_apart_from=["ghost"])], r"vms\[0\]\.keep_apart_from\[0\]: 'ghost' is not another"),
 ]
 
 
@@ -118,12 +131,46 @@ def test_vm_id_collision_across_tenants(tmp_path: Path) -> None:
 
 def test_dedicated_network_needs_hosting_pools(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"vms\[0\]: a VM without vnet needs a dedicated network"):
-        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE})
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE, "backup": BACKUP})
 
 
 def test_vms_need_an_image(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"vms: the stack has no proxcloud:image"):
-        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "hosting": HOSTING})
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "hosting": HOSTING, "backup": BACKUP})
+
+
+def test_stateful_vms_need_backups(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"vms\[0\]: stateful VM web1 would have no backup"):
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE, "hosting": HOSTING})
+    stateless = vm(stateful=False, stateless_reason="a cache, rebuilt by cloud-init")
+    assert load(tmp_path, [tenant(vms=[stateless])], {**CONFIG, "image": IMAGE, "hosting": HOSTING}).tenants
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"start": "12:00"}, r"proxcloud:backup: .*start 12:00 is outside the night window 22:00-05:00"),
+        ({"start": "25:00"}, r"start '25:00' is not a time HH:MM"),
+        ({"retention": {"keepDaily": 0}}, r"proxcloud:backup\.retention\.keepDaily: Input should be greater than"),
+        ({"mailto": "ops"}, r"proxcloud:backup\.mailto: 'ops' is not an e-mail address"),
+        ({"window": {"start": "22:00", "end": "5"}}, r"proxcloud:backup\.window\.end: '5' is not a time"),
+        (
+            {"pbs": {**BACKUP["pbs"], "fingerprint": "ab:cd"}},
+            r"proxcloud:backup\.pbs\.fingerprint: fingerprint must be 32 hex byte pairs",
+        ),
+    ],
+    ids=["outside-window", "bad-time", "keep-zero", "bad-mail", "bad-window", "bad-fingerprint"],
+)
+def test_bad_backup_settings(tmp_path: Path, change: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load(tmp_path, [tenant()], {**CFG, "backup": {**BACKUP, **change}})
+
+
+def test_window_wraps_midnight() -> None:
+    from spec.models import BackupWindow
+
+    w = BackupWindow.model_validate({"start": "22:00", "end": "05:00"})
+    assert [w.contains(t) for t in ("21:59", "22:00", "00:30", "04:59", "05:00")] == [False, True, True, True, False]
 
 
 def test_slot_outside_the_hosting_pool(tmp_path: Path) -> None:

@@ -1,0 +1,118 @@
+"""BackupPlan: off-site PBS backups of every tenant's guests, selected by pool, one PBS namespace per tenant.
+
+Per tenant: a PBS storage `pbs-<tenant>` (namespace `<tenant>`, client-side encryption), and a nightly
+snapshot-mode job over the tenant's pool, so VMs the tenant creates later are covered without editing the
+job. On the PBS host, over SSH: the namespaces and a verify and a prune job per namespace (render/pbs.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_proxmoxve as px
+from pulumi_command import remote
+
+from render.pbs import apply_script, delete_script, tenant_jobs
+from spec.models import BackupSpec
+from spec.platform import TenantSpec
+
+
+@dataclass
+class BackupPlanArgs:
+    """Inputs of BackupPlan."""
+
+    backup: BackupSpec
+    """Server, window, retention, notification."""
+    tenants: list[TenantSpec]
+    """Every tenant: each pool gets a job, even before it holds a VM."""
+    nodes: list[str]
+    """Nodes the PBS storages are available on."""
+    password: pulumi.Input[str]
+    """Password of the PBS user (secret)."""
+    ssh_private_key: pulumi.Input[str]
+    """SSH key for the PBS host, to manage namespaces and jobs (secret)."""
+    encryption_key: pulumi.Input[str] | None
+    """Supplied client-side encryption key (secret), or None to let PVE generate one per storage."""
+    protect: bool
+    """Protect the storages (prod): their removal would orphan the backups' configuration."""
+
+
+class BackupPlan(pulumi.ComponentResource):
+    """`storages[tenant]`, `jobs[tenant]`, and `key_fingerprints[tenant]` (the only part of a key exported)."""
+
+    storages: dict[str, px.storage.Pbs]
+    jobs: dict[str, px.backup.Job]
+    key_fingerprints: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: BackupPlanArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proxcloud:index:BackupPlan", name, None, opts)
+        b = args.backup
+        password = pulumi.Output.secret(args.password)
+        key = pulumi.Output.secret(args.encryption_key) if args.encryption_key is not None else None
+        self.storages, self.jobs, self.key_fingerprints = {}, {}, {}
+        pbs_jobs = []
+        for t in args.tenants:
+            storage = px.storage.Pbs(
+                f"{name}-{t.name}-storage",
+                resource_id=f"pbs-{t.name}",
+                server=b.pbs.server,
+                datastore=b.pbs.datastore,
+                namespace=t.name,
+                username=b.pbs.username,
+                password=password,
+                fingerprint=b.pbs.fingerprint,
+                contents=["backup"],
+                nodes=args.nodes,
+                encryption_key=key,
+                generate_encryption_key=None if key is not None else True,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            excludes = [str(vm.vm_id) for vm in t.vms if not vm.stateful]
+            self.jobs[t.name] = px.backup.Job(
+                f"{name}-{t.name}-nightly",
+                resource_id=f"{t.name}-nightly",
+                schedule=b.schedule,
+                storage=storage.resource_id,
+                pool=t.pool_id,
+                excludes=excludes or None,
+                mode="snapshot",
+                compress="zstd",
+                prune_backups=b.retention.as_pve(),
+                mailnotification="failure",
+                mailtos=[b.mailto],
+                repeat_missed=True,
+                enabled=True,
+                notes_template=f"{{{{guestname}}}} ({{{{vmid}}}}), tenant {t.name}",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.storages[t.name] = storage
+            self.key_fingerprints[t.name] = storage.encryption_key_fingerprint
+            pbs_jobs += tenant_jobs(
+                t.name,
+                b.pbs.datastore,
+                b.retention.as_pve(),
+                b.pbs.verify_schedule,
+                b.pbs.prune_schedule,
+                b.pbs.verify_outdated_days,
+            )
+        create = apply_script(pbs_jobs, b.pbs.username, b.pbs.fingerprint)
+        self.pbs_jobs = remote.Command(
+            f"{name}-pbs-jobs",
+            connection=remote.ConnectionArgs(
+                host=b.pbs.server, user=b.pbs.ssh_user, private_key=pulumi.Output.secret(args.ssh_private_key)
+            ),
+            create=create,
+            update=create,
+            delete=delete_script(pbs_jobs),
+            stdin=password.apply(lambda p: p + "\n"),
+            triggers=[hashlib.sha256(create.encode()).hexdigest()],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.storages.values())),
+        )
+        self.register_outputs(
+            {
+                "storages": {k: s.resource_id for k, s in self.storages.items()},
+                "key_fingerprints": self.key_fingerprints,
+            }
+        )

@@ -1,0 +1,105 @@
+"""Shell scripts run on the Proxmox Backup Server over SSH: tenant namespaces, verify and prune jobs.
+
+The provider cannot manage PBS jobs, so pulumi-command runs these. Each script is idempotent: it reads the
+current jobs and namespaces and creates only what is missing, updates what exists; the delete script removes
+only the jobs it names. Every value is shell-quoted. Namespaces are made with `proxmox-backup-client` as the
+backup user, whose password arrives on standard input (never on a command line or in the environment of SSH).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+PBM = "proxmox-backup-manager"
+
+
+@dataclass(frozen=True)
+class PbsJob:
+    """A verify or prune job of one namespace of the datastore."""
+
+    kind: str  # "verify" | "prune"
+    id: str
+    store: str
+    schedule: str
+    ns: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("verify", "prune"):
+            raise ValueError(f"unknown PBS job kind {self.kind!r}")
+
+
+def tenant_jobs(
+    tenant: str,
+    store: str,
+    retention: dict[str, str],
+    verify_schedule: str,
+    prune_schedule: str,
+    outdated_days: int,
+) -> list[PbsJob]:
+    """The two jobs every tenant namespace gets: a weekly verify and a daily prune with the retention."""
+    return [
+        PbsJob(
+            "verify",
+            f"verify-{tenant}",
+            store,
+            verify_schedule,
+            tenant,
+            (("ignore-verified", "true"), ("outdated-after", str(outdated_days))),
+        ),
+        PbsJob("prune", f"prune-{tenant}", store, prune_schedule, tenant, tuple(sorted(retention.items()))),
+    ]
+
+
+def _flags(job: PbsJob) -> str:
+    pairs = [("schedule", job.schedule), ("ns", job.ns), *job.options]
+    return " ".join(f"--{k} {shlex.quote(v)}" for k, v in pairs)
+
+
+HEADER = """#!/bin/bash
+# Managed by proxcloud (pulumi-command over SSH). Safe to run again.
+set -euo pipefail
+"""
+
+FUNCTIONS = """has_job() {  # kind id: is a job with this id configured?
+  proxmox-backup-manager "$1-job" list --output-format json | grep -q "\\"id\\":\\"$2\\""
+}
+"""
+NAMESPACE_FUNCTIONS = """has_ns() {  # repository ns: does the namespace exist?
+  proxmox-backup-client namespace list --repository "$1" --output-format json | grep -q "\\"ns\\":\\"$2\\""
+}
+"""
+
+
+def apply_script(jobs: list[PbsJob], user: str, fingerprint: str) -> str:
+    """Create missing namespaces and jobs, update existing jobs to the declared settings.
+
+    `user` is the PBS user PVE backs up as (it must own the namespaces); its password is read from stdin.
+    """
+    lines = [
+        HEADER,
+        FUNCTIONS,
+        NAMESPACE_FUNCTIONS,
+        "IFS= read -r PBS_PASSWORD; export PBS_PASSWORD",
+        f"export PBS_FINGERPRINT={shlex.quote(fingerprint)}",
+    ]
+    for ns, store in sorted({(j.ns, j.store) for j in jobs}):
+        repo, q_ns = shlex.quote(f"{user}@localhost:{store}"), shlex.quote(ns)
+        lines.append(f"has_ns {repo} {q_ns} || proxmox-backup-client namespace create {q_ns} --repository {repo}")
+    for job in jobs:
+        q_id = shlex.quote(job.id)
+        lines.append(
+            f"if has_job {job.kind} {q_id}; then {PBM} {job.kind}-job update {q_id} {_flags(job)}; "
+            f"else {PBM} {job.kind}-job create {q_id} --store {shlex.quote(job.store)} {_flags(job)}; fi"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def delete_script(jobs: list[PbsJob]) -> str:
+    """Remove the named jobs (namespaces and their backups stay: deleting backups is never automatic)."""
+    lines = [HEADER, FUNCTIONS]
+    for job in jobs:
+        q_id = shlex.quote(job.id)
+        lines.append(f"if has_job {job.kind} {q_id}; then {PBM} {job.kind}-job remove {q_id}; fi")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""BackupPlan and HighAvailability as planned: storages, jobs, PBS jobs over SSH, protection, HA rules."""
+
+from __future__ import annotations
+
+import json
+
+from tools.mockengine import Recording
+from tools.plan import plan_document
+
+PBS = "proxmoxve:storage/pbs:Pbs"
+JOB = "proxmoxve:backup/job:Job"
+CMD = "command:remote:Command"
+
+
+def test_one_storage_and_one_pool_job_per_tenant(plan: Recording) -> None:
+    storages = {s.inputs["namespace"]: s.inputs for s in plan.by_type(PBS)}
+    assert set(storages) == {"alpha", "beta", "hosting"}
+    for tenant, s in storages.items():
+        assert s["resourceId"] == f"pbs-{tenant}" and s["password"] == "[secret]"
+        assert s["generateEncryptionKey"] is True and s["contents"] == ["backup"]
+        assert len(s["fingerprint"].split(":")) == 32
+    jobs = {j.inputs["pool"]: j.inputs for j in plan.by_type(JOB)}
+    assert set(jobs) == set(storages)
+    for tenant, j in jobs.items():
+        assert j["storage"] == f"pbs-{tenant}" and j["schedule"] == "*-*-* 01:30"
+        assert j["mode"] == "snapshot" and j["compress"] == "zstd"
+        assert j["mailnotification"] == "failure" and j["mailtos"] == ["ops@example.net"]
+        assert j["pruneBackups"] == {"keep-daily": "14", "keep-weekly": "8", "keep-monthly": "12", "keep-yearly": "3"}
+
+
+def test_pbs_jobs_run_over_ssh_with_secrets(plan: Recording) -> None:
+    cmd = plan.one(CMD, "backup-pbs-jobs").inputs
+    assert cmd["connection"] == "[secret]" and cmd["stdin"] == "[secret]"
+    assert "verify-job create verify-alpha" in cmd["create"] and "prune-job remove prune-beta" in cmd["delete"]
+    text = json.dumps(plan_document("proxcloud", "x", plan))
+    assert "offline-placeholder" not in text
+
+
+def test_prod_protects_pbs_storages(plan_prod: Recording, plan_dev: Recording) -> None:
+    assert all(s.protect for s in plan_prod.by_type(PBS))
+    assert not any(s.protect for s in plan_dev.by_type(PBS))
+
+
+def test_ha_only_on_multi_node(plan_prod: Recording, plan_dev: Recording) -> None:
+    assert plan_dev.outputs["ha"] == {"enabled": False, "reason": "single-node stack: no replication or HA planned"}
+    assert not plan_dev.by_type("proxmoxve:index/harule:Harule")
+    rules = {r.inputs["rule"]: r.inputs for r in plan_prod.by_type("proxmoxve:index/harule:Harule")}
+    home = rules["home-3001"]
+    assert home["type"] == "node-affinity" and home["resources"] == ["vm:3001"]
+    vm = plan_prod.one("proxmoxve:index/vmLegacy:VmLegacy", "hosting-verein-www-vm").inputs
+    assert home["nodes"][vm["nodeName"]] == 2
+    rep = plan_prod.one("proxmoxve:index/replication:Replication", "ha-verein-www-replication").inputs
+    assert rep["target"] != vm["nodeName"] and rep["type"] == "local"

@@ -1,0 +1,152 @@
+"""PBS job scripts: shellcheck-clean, and idempotent against stand-ins for the PBS command-line tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from render.pbs import PbsJob, apply_script, delete_script, tenant_jobs
+
+RETENTION = {"keep-daily": "14", "keep-weekly": "8", "keep-monthly": "12", "keep-yearly": "3"}
+
+# Stand-ins for proxmox-backup-manager / proxmox-backup-client: they keep jobs and namespaces in a JSON file,
+# accept only the sub-commands and options the real tools document, and log every call.
+FAKE = textwrap.dedent(
+    """\
+    #!/usr/bin/env python3
+    import json, os, sys
+    state_file = os.environ["FAKE_PBS_STATE"]
+    state = json.load(open(state_file)) if os.path.exists(state_file) else {"jobs": {}, "ns": [], "calls": []}
+    tool, args = os.path.basename(sys.argv[0]), sys.argv[1:]
+    state["calls"].append([tool, *args])
+    def opts(rest):
+        out = {}
+        it = iter(rest)
+        for a in it:
+            assert a.startswith("--"), f"unexpected argument {a}"
+            out[a[2:]] = next(it)
+        return out
+    ALLOWED = {
+        "verify": {"store", "schedule", "ns", "ignore-verified", "outdated-after", "max-depth", "comment"},
+        "prune": {"store", "schedule", "ns", "keep-last", "keep-hourly", "keep-daily", "keep-weekly",
+                  "keep-monthly", "keep-yearly", "max-depth", "comment"},
+    }
+    if tool == "proxmox-backup-manager":
+        kind = args[0].removesuffix("-job")
+        verb = args[1]
+        if verb == "list":
+            print(json.dumps([{"id": i, **j} for i, j in state["jobs"].items() if j["kind"] == kind]).replace(" ", ""))
+        else:
+            job_id, o = args[2], opts(args[3:])
+            assert set(o) <= ALLOWED[kind], f"unknown options {set(o) - ALLOWED[kind]}"
+            if verb == "create":
+                assert job_id not in state["jobs"], "create of an existing job"
+                assert "store" in o, "create needs --store"
+                state["jobs"][job_id] = {"kind": kind, **o}
+            elif verb == "update":
+                state["jobs"][job_id].update(o)
+            elif verb == "remove":
+                del state["jobs"][job_id]
+    elif tool == "proxmox-backup-client":
+        assert args[0] == "namespace"
+        assert os.environ.get("PBS_PASSWORD") == "s3cret pw", "password did not arrive on stdin"
+        assert os.environ.get("PBS_FINGERPRINT"), "no fingerprint"
+        if args[1] == "list":
+            print(json.dumps([{"ns": n} for n in state["ns"]]).replace(" ", ""))
+        elif args[1] == "create":
+            assert args[2] not in state["ns"], "namespace created twice"
+            state["ns"].append(args[2])
+    json.dump(state, open(state_file, "w"))
+    """
+)
+
+
+@pytest.fixture
+def pbs_host(tmp_path: Path) -> dict[str, str]:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("proxmox-backup-manager", "proxmox-backup-client"):
+        path = bindir / tool
+        path.write_text(FAKE)
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "FAKE_PBS_STATE": str(tmp_path / "state.json")}
+
+
+def run(script: str, env: dict[str, str]) -> dict:
+    result = subprocess.run(["bash", "-c", script], input="s3cret pw\n", env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(Path(env["FAKE_PBS_STATE"]).read_text())
+
+
+def jobs() -> list[PbsJob]:
+    return [j for t in ("alpha", "beta") for j in tenant_jobs(t, "offsite", RETENTION, "sat 04:00", "daily 06:30", 30)]
+
+
+def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    exe = shutil.which("shellcheck")
+    assert exe, "shellcheck is not installed: run `make test`"
+    for name, text in (
+        ("apply.sh", apply_script(jobs(), "pve-backup@pbs", "aa:bb")),
+        ("del.sh", delete_script(jobs())),
+    ):
+        (tmp_path / name).write_text(text)
+        result = subprocess.run([exe, str(tmp_path / name)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
+
+
+def test_shellcheck_catches_a_broken_script(tmp_path: Path) -> None:
+    (tmp_path / "bad.sh").write_text(apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1"))
+    assert subprocess.run(["shellcheck", str(tmp_path / "bad.sh")], capture_output=True).returncode != 0
+
+
+def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> None:
+    first = run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
+    assert sorted(first["ns"]) == ["alpha", "beta"]
+    assert first["jobs"]["prune-alpha"] == {
+        "kind": "prune",
+        "store": "offsite",
+        "schedule": "daily 06:30",
+        "ns": "alpha",
+        **RETENTION,
+    }
+    assert first["jobs"]["verify-beta"]["outdated-after"] == "30"
+    changed = [
+        j if j.id != "prune-beta" else PbsJob("prune", j.id, j.store, "daily 07:00", j.ns, j.options) for j in jobs()
+    ]
+    second = run(apply_script(changed, "pve-backup@pbs", "aa:bb"), pbs_host)
+    creates = [c for c in second["calls"] if len(c) > 2 and c[2] == "create"]
+    assert len(creates) == 4 + 2  # 4 jobs and 2 namespaces, all from the first run only
+    assert second["jobs"]["prune-beta"]["schedule"] == "daily 07:00"
+    assert second["jobs"] == {**first["jobs"], "prune-beta": {**first["jobs"]["prune-beta"], "schedule": "daily 07:00"}}
+
+
+def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
+    run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
+    state = run(delete_script([j for j in jobs() if j.ns == "alpha"]), pbs_host)
+    assert sorted(state["jobs"]) == ["prune-beta", "verify-beta"]
+    assert sorted(state["ns"]) == ["alpha", "beta"]  # backups are never deleted by automation
+
+
+def test_the_fake_refuses_what_the_real_tool_would(pbs_host: dict[str, str]) -> None:
+    """Twin: a job with an option PBS does not know fails the run (so the checks above mean something)."""
+    bad = [PbsJob("prune", "prune-x", "offsite", "daily", "x", (("keep-forever", "1"),))]
+    result = subprocess.run(
+        ["bash", "-c", apply_script(bad, "u@pbs", "aa")],
+        input="s3cret pw\n",
+        env=pbs_host,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+
+
+def test_values_are_quoted() -> None:
+    script = apply_script([PbsJob("prune", "p", "store", "daily 06:30; reboot", "ns")], "u@pbs", "aa")
+    assert "'daily 06:30; reboot'" in script
