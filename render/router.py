@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from render.cloudinit import CloudConfig, WriteFile
+
 NETWORKD_DIR = "/etc/systemd/network"
 NFTABLES_PATH = "/etc/nftables.conf"
 TABLE = "proxcloud"
@@ -418,3 +420,22 @@ def networkd_files(spec: RouterSpec) -> dict[str, str]:
             ]
         )
     return files
+
+
+def router_cloud_config(hostname: str, ssh_keys: Iterable[str], spec: RouterSpec) -> CloudConfig:
+    """The provider edge router VM: systemd-networkd owns the links, nftables the filter and NAT (checked on boot)."""
+    files = [WriteFile(path, text) for path, text in sorted(networkd_files(spec).items())]
+    files.append(WriteFile(NFTABLES_PATH, nftables_ruleset(spec), permissions="0755"))
+    return CloudConfig(
+        hostname=hostname,
+        ssh_keys=tuple(ssh_keys),
+        packages=("nftables",),
+        write_files=tuple(files),
+        runcmd=(
+            ("nft", "-c", "-f", NFTABLES_PATH),
+            ("systemctl", "enable", "--now", "nftables"),
+            ("systemctl", "restart", "nftables"),
+            ("systemctl", "enable", "systemd-networkd"),
+            ("systemctl", "restart", "systemd-networkd"),
+        ),
+    )
