@@ -227,6 +227,24 @@ def npm_routes_json(routes: Sequence[Route], acme_email: str) -> str:
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
+def npm_apply_command(
+    sudo: str = "sudo",
+    routes_path: str = NPM_ROUTES_PATH,
+    sync: str = NPM_SYNC_PATH,
+    api: str = NPM_ADMIN_URL,
+    credentials: str = NPM_CREDENTIALS_PATH,
+) -> str:
+    """Shell command that takes a new routes document on stdin, stores it root-only and applies it.
+
+    For a pulumi-command remote.Command (stdin = npm_routes_json(...), triggers on its text) after the first boot.
+    """
+    run = f"{sudo} " if sudo else ""
+    return (
+        f"{run}install -m 0600 /dev/stdin {routes_path} && "
+        f"{run}{sync} --api {api} --routes {routes_path} --credentials {credentials} --wait 120"
+    )
+
+
 def npm_sync_script() -> str:
     """The text of render/npm_sync.py, shipped to the VM as NPM_SYNC_PATH."""
     return resources.files("render").joinpath("npm_sync.py").read_text()

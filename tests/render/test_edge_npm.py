@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from render.edge import Route, npm_compose, npm_credentials_env, npm_routes_json, npm_sync_script
+from render.edge import Route, npm_apply_command, npm_compose, npm_credentials_env, npm_routes_json, npm_sync_script
 from render.npm_sync import MARKER
 from tests.render.fake_npm import State, fake_npm
 
@@ -278,3 +278,39 @@ def test_twin_a_script_that_ignores_the_marker_deletes_hand_made_hosts(tmp_path:
         manual = _hand_made(state, "manual.example.net")
         edge.run(base, ROUTES)
         assert manual["id"] not in state.hosts
+
+
+def test_apply_command_stores_the_document_root_only_and_syncs(tmp_path: Path) -> None:
+    edge = Edge(tmp_path)
+    edge.script.chmod(0o755)
+    target = tmp_path / "applied-routes.json"
+    with fake_npm(EMAIL, PASSWORD) as (base, state):
+        command = npm_apply_command(
+            sudo="",
+            routes_path=str(target),
+            sync=f"{sys.executable} {edge.script}",
+            api=base,
+            credentials=str(edge.creds),
+        )
+        result = subprocess.run(
+            ["sh", "-c", command], input=npm_routes_json(ROUTES, EMAIL), capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        assert set(_by_domain(state)) == {r.host for r in ROUTES}
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_twin_apply_command_fails_when_the_sync_fails(tmp_path: Path) -> None:
+    edge = Edge(tmp_path, _broken('"forward_scheme": route["forward_scheme"],', ""))
+    with fake_npm(EMAIL, PASSWORD) as (base, _state):
+        command = npm_apply_command(
+            sudo="",
+            routes_path=str(tmp_path / "r.json"),
+            sync=f"{sys.executable} {edge.script}",
+            api=base,
+            credentials=str(edge.creds),
+        )
+        result = subprocess.run(
+            ["sh", "-c", command], input=npm_routes_json(ROUTES, EMAIL), capture_output=True, text=True, check=False
+        )
+        assert result.returncode != 0
