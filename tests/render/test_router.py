@@ -56,6 +56,15 @@ def test_ruleset_passes_nft_check_in_a_namespace(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
 
 
+def test_a_minimal_router_passes_nft_check(tmp_path: Path) -> None:
+    bare = replace(SPEC, hosted=(), forwards=(), secondaries=(), admin_from=(), serve_http=False)
+    path = tmp_path / "nftables.conf"
+    path.write_text(nftables_ruleset(bare))
+    with netns() as (ns,):
+        result = nft_check(ns, str(path))
+        assert result.returncode == 0, result.stderr
+
+
 def test_twin_nft_check_rejects_a_broken_ruleset(tmp_path: Path) -> None:
     path = tmp_path / "nftables.conf"
     path.write_text(nftables_ruleset(SPEC).replace("dnat ip to", "dnat ipx to", 1))
