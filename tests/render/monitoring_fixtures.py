@@ -1,0 +1,25 @@
+"""Shared inputs of the monitoring renderer tests: one tenant's params, an SSH key, a PVE token and a password."""
+
+from __future__ import annotations
+
+from render.monitoring import MonitoringParams
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
+TOKEN = "monitoring@pve!tenant1=3f2a9c4e-1b7d-4e8a-9c2f-5d6e7f8a9b0c"
+PASSWORD = "Zq7-rT9pLm2xWv4KsN8b"
+
+
+def params(**overrides: object) -> MonitoringParams:
+    base: dict[str, object] = {
+        "tenant": "tenant1",
+        "influx_address": "192.168.20.10",
+        "grafana_address": "192.168.20.11",
+        "chronograf_address": "192.168.20.12",
+        "grafana_hostname": "grafana-tenant1.example.net",
+        "chronograf_hostname": "chronograf-tenant1.example.net",
+        "pve_api_url": "https://10.0.0.11:8006/api2/json",
+        "pve_nodes": ("pve1", "pve2", "pve3"),
+        "pve_tls_ca_path": "/etc/telegraf/pve-ca.pem",
+    }
+    base.update(overrides)
+    return MonitoringParams(**base)  # type: ignore[arg-type]

@@ -1,0 +1,61 @@
+"""The three monitoring VMs' user data pass the real `cloud-init schema`; secrets land in root-only files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from render.cloudinit import CloudConfig, render_user_data
+from render.monitoring import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
+from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.render.monitoring_fixtures import KEY, PASSWORD, TOKEN, params
+
+BUILDERS: dict[str, Callable[[], CloudConfig]] = {
+    "influx": lambda: influx_vm_cloud_config(params(), hostname="mon-influx", ssh_keys=(KEY,), api_token=TOKEN),
+    "grafana": lambda: grafana_vm_cloud_config(
+        params(), hostname="mon-grafana", ssh_keys=(KEY,), admin_password=PASSWORD
+    ),
+    "chronograf": lambda: chronograf_vm_cloud_config(params(), hostname="mon-chronograf", ssh_keys=(KEY,)),
+}
+
+
+@pytest.mark.parametrize("vm", sorted(BUILDERS))
+def test_user_data_passes_cloud_init_schema(vm: str, tmp_path: Path) -> None:
+    assert_valid_cloud_config(render_user_data(BUILDERS[vm]()), tmp_path, f"{vm}.yaml")
+
+
+@pytest.mark.parametrize("vm", sorted(BUILDERS))
+def test_schema_check_fails_on_broken_user_data(vm: str, tmp_path: Path) -> None:
+    doc = yaml.safe_load(render_user_data(BUILDERS[vm]()))
+    doc["write_files"][0]["permissions"] = 644  # an int, not the octal string cloud-init requires
+    broken = "#cloud-config\n" + yaml.safe_dump(doc)
+    assert cloud_init_schema(broken, tmp_path, f"{vm}.yaml").returncode != 0
+
+
+@pytest.mark.parametrize("vm", sorted(BUILDERS))
+def test_docker_from_docker_repo_and_compose_up(vm: str) -> None:
+    doc = yaml.safe_load(render_user_data(BUILDERS[vm]()))
+    assert "download.docker.com/linux/debian" in doc["apt"]["sources"]["docker.list"]["source"]
+    assert {"docker-ce", "docker-compose-plugin"} <= set(doc["packages"])
+    last = doc["runcmd"][-1]
+    assert last[:2] == ["docker", "compose"] and last[-2:] == ["up", "-d"]
+
+
+def test_secrets_only_in_root_only_files() -> None:
+    for vm, secret in (("influx", TOKEN), ("grafana", PASSWORD)):
+        files = yaml.safe_load(render_user_data(BUILDERS[vm]()))["write_files"]
+        holding = [f for f in files if secret in f["content"]]
+        assert len(holding) == 1, vm
+        assert holding[0]["path"].endswith(".env")
+        assert holding[0]["permissions"] == "0600" and holding[0]["owner"] == "root:root"
+
+
+def test_influx_vm_installs_debian_influxdb_and_runs_setup_before_telegraf() -> None:
+    doc = yaml.safe_load(render_user_data(BUILDERS["influx"]()))
+    assert {"influxdb", "influxdb-client"} <= set(doc["packages"])
+    cmds = [c if isinstance(c, str) else " ".join(c) for c in doc["runcmd"]]
+    setup = cmds.index("/usr/local/sbin/proxcloud-influxdb-setup")
+    assert cmds.index("systemctl restart influxdb") < setup < len(cmds) - 1

