@@ -22,6 +22,7 @@ from render.monitoring import (
     grafana_datasource_yaml,
 )
 from render.monitoring.grafana import dashboard_identifiers
+from render.monitoring.telegraf import telegraf_settings
 from tests.render import telegraf_proxmox_shape as telegraf
 from tests.render.monitoring_fixtures import params
 
@@ -157,3 +158,22 @@ def test_panels_use_the_provisioned_datasource_and_unique_ids() -> None:
         assert len({p["id"] for p in dash["panels"]}) == len(dash["panels"])
         for panel in dash["panels"]:
             assert all(t["datasource"]["uid"] == "influx-tenant1" for t in panel["targets"])
+
+
+def tags_the_conf_does_not_emit(conf: dict[str, Any], dashboards: list[dict[str, Any]]) -> set[str]:
+    """Optional tags (vm_id, status) the dashboards use but telegraf.conf does not ask the proxmox input for."""
+    used = set().union(*(dashboard_identifiers(d) for d in dashboards))
+    optional = {"vm_id": "vmid", "status": "status"}  # proxmox.go: tag -> additional_vmstats_tags value
+    asked = [set(i.get("additional_vmstats_tags", [])) for i in conf["inputs"]["proxmox"]]
+    return {tag for tag, opt in optional.items() if tag in used and not all(opt in a for a in asked)}
+
+
+def test_telegraf_conf_emits_every_optional_tag_the_dashboards_use() -> None:
+    dashboards = [build() for build in DASHBOARDS.values()]
+    assert tags_the_conf_does_not_emit(telegraf_settings(params()), dashboards) == set()
+
+
+def test_optional_tag_check_fails_when_the_conf_does_not_ask_for_vmid() -> None:
+    conf = telegraf_settings(params())
+    conf["inputs"]["proxmox"][1]["additional_vmstats_tags"] = []
+    assert tags_the_conf_does_not_emit(conf, [dashboard_guests(params())]) == {"vm_id"}
