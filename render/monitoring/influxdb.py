@@ -21,7 +21,8 @@ def influxdb_settings(
 ) -> dict[str, Any]:
     """influxdb.conf as data. `root` and `rpc_port` exist so tests can run the very same config in a temp dir."""
     return {
-        "reporting-disabled": True,
+        # Debian's build renames upstream's `reporting-disabled` to `reporting-enabled` (see `influxd config`).
+        "reporting-enabled": False,
         # The backup/restore RPC service stays on loopback: nothing off the VM needs it.
         "bind-address": f"127.0.0.1:{rpc_port}",
         # No `autogen` policy next to ours: every point goes to the policy with the tenant's retention.
@@ -31,6 +32,8 @@ def influxdb_settings(
             "enabled": True,
             "bind-address": f"{params.influx_address}:{params.influx_port}",
             "log-enabled": False,
+            # /debug/pprof would otherwise answer on the internal address.
+            "pprof-enabled": False,
         },
     }
 
