@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from render.monitoring.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
+from render.monitoring.telegraf import PVE_CA_FILE, PVE_CA_IN_CONTAINER
 
 TELEGRAF_ENV_FILE = "telegraf.env"
 GRAFANA_ENV_FILE = "grafana.env"
@@ -28,6 +29,9 @@ def _dump(doc: dict[str, Any]) -> str:
 
 def telegraf_compose_doc(params: MonitoringParams) -> dict[str, Any]:
     """Telegraf reads the PVE API and writes to InfluxDB on the same VM; it publishes no port."""
+    volumes = ["./telegraf.conf:/etc/telegraf/telegraf.conf:ro"]
+    if params.pve_ca_pem:
+        volumes.append(f"./{PVE_CA_FILE}:{PVE_CA_IN_CONTAINER}:ro")
     return {
         "name": f"telegraf-{params.tenant.replace('_', '-')}",
         "services": {
@@ -36,7 +40,7 @@ def telegraf_compose_doc(params: MonitoringParams) -> dict[str, Any]:
                 "restart": "unless-stopped",
                 # PVE_API_TOKEN, substituted by Telegraf into telegraf.conf.
                 "env_file": [f"./{TELEGRAF_ENV_FILE}"],
-                "volumes": ["./telegraf.conf:/etc/telegraf/telegraf.conf:ro"],
+                "volumes": volumes,
                 "logging": _LOGGING,
             }
         },

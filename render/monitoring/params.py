@@ -57,8 +57,8 @@ class MonitoringParams:
     retention: str = "30d"
     """InfluxQL duration of the retention policy (`30d`, `12w`, `INF`)."""
     retention_policy: str = "proxcloud"
-    pve_tls_ca_path: str = ""
-    """Path, inside the Telegraf container, of the CA that signed the PVE API certificate; empty = system CAs."""
+    pve_ca_pem: str = ""
+    """PEM of the CA that signed the PVE API certificate (PVE's /etc/pve/pve-root-ca.pem); empty = system CAs."""
     pve_insecure_skip_verify: bool = False
     """Only for lab clusters with self-signed certificates and no CA to pin."""
     interval: str = "10s"
@@ -91,6 +91,8 @@ class MonitoringParams:
             raise ValueError(f"retention_policy {self.retention_policy!r}: use lower-case letters, digits and '_'")
         if not _DURATION.match(self.retention):
             raise ValueError(f"retention {self.retention!r}: an InfluxQL duration such as 30d, 12w or INF")
+        if self.pve_ca_pem and not self.pve_ca_pem.lstrip().startswith("-----BEGIN CERTIFICATE-----"):
+            raise ValueError("pve_ca_pem: expected a PEM certificate (-----BEGIN CERTIFICATE-----)")
         for field_name in ("influx_port", "grafana_port", "chronograf_port"):
             if not 1 <= getattr(self, field_name) <= 65535:
                 raise ValueError(f"{field_name} {getattr(self, field_name)} is not a TCP port")

@@ -16,6 +16,9 @@ import tomli_w
 from render.monitoring.params import MonitoringParams
 
 TOKEN_ENV = "PVE_API_TOKEN"
+# Where the compose file mounts TELEGRAF_DIR/pve-ca.pem inside the container.
+PVE_CA_FILE = "pve-ca.pem"
+PVE_CA_IN_CONTAINER = f"/etc/telegraf/{PVE_CA_FILE}"
 # USER@REALM!TOKENID=SECRET, the form the proxmox input's sample.conf documents for api_token.
 _TOKEN = re.compile(r"^[^\s@!=]+@[^\s@!=]+![A-Za-z][A-Za-z0-9._-]*=[0-9a-fA-F-]{36}$")
 
@@ -33,8 +36,8 @@ def telegraf_settings(params: MonitoringParams) -> dict[str, Any]:
             "response_timeout": "5s",
             "insecure_skip_verify": params.pve_insecure_skip_verify,
         }
-        if params.pve_tls_ca_path:
-            section["tls_ca"] = params.pve_tls_ca_path
+        if params.pve_ca_pem:
+            section["tls_ca"] = PVE_CA_IN_CONTAINER
         proxmox_inputs.append(section)
     return {
         "agent": {

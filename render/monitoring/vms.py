@@ -33,7 +33,7 @@ from render.monitoring.params import (
     TELEGRAF_DIR,
     MonitoringParams,
 )
-from render.monitoring.telegraf import telegraf_conf, telegraf_env_file
+from render.monitoring.telegraf import PVE_CA_FILE, telegraf_conf, telegraf_env_file
 
 
 def _compose_up(directory: str) -> tuple[str, ...]:
@@ -44,6 +44,7 @@ def influx_vm_cloud_config(
     params: MonitoringParams, *, hostname: str, ssh_keys: tuple[str, ...], api_token: str
 ) -> CloudConfig:
     """InfluxDB 1.x from Debian, its database and retention policy, and Telegraf as a container beside it."""
+    ca = (WriteFile(f"{TELEGRAF_DIR}/{PVE_CA_FILE}", params.pve_ca_pem),) if params.pve_ca_pem else ()
     return CloudConfig(
         hostname=hostname,
         ssh_keys=ssh_keys,
@@ -56,6 +57,7 @@ def influx_vm_cloud_config(
             WriteFile(f"{TELEGRAF_DIR}/compose.yaml", telegraf_compose(params)),
             WriteFile(f"{TELEGRAF_DIR}/telegraf.conf", telegraf_conf(params)),
             WriteFile(f"{TELEGRAF_DIR}/{TELEGRAF_ENV_FILE}", telegraf_env_file(api_token), permissions="0600"),
+            *ca,
         ),
         runcmd=(
             ("systemctl", "enable", "influxdb"),

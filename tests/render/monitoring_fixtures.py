@@ -7,6 +7,12 @@ from render.monitoring import MonitoringParams
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
 TOKEN = "monitoring@pve!tenant1=3f2a9c4e-1b7d-4e8a-9c2f-5d6e7f8a9b0c"
 PASSWORD = "Zq7-rT9pLm2xWv4KsN8b"
+# Shape only (a PEM block); nothing parses the certificate.
+CA_PEM = (
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBszCCAVmgAwIBAgIUproxcloudtestcaonly0000000000wCgYIKoZIzj0EAwIw\n"
+    "-----END CERTIFICATE-----\n"
+)
 
 
 def params(**overrides: object) -> MonitoringParams:
@@ -19,7 +25,7 @@ def params(**overrides: object) -> MonitoringParams:
         "chronograf_hostname": "chronograf-tenant1.example.net",
         "pve_api_url": "https://10.0.0.11:8006/api2/json",
         "pve_nodes": ("pve1", "pve2", "pve3"),
-        "pve_tls_ca_path": "/etc/telegraf/pve-ca.pem",
+        "pve_ca_pem": CA_PEM,
     }
     base.update(overrides)
     return MonitoringParams(**base)  # type: ignore[arg-type]

@@ -59,3 +59,8 @@ def test_influx_vm_installs_debian_influxdb_and_runs_setup_before_telegraf() -> 
     cmds = [c if isinstance(c, str) else " ".join(c) for c in doc["runcmd"]]
     setup = cmds.index("/usr/local/sbin/proxcloud-influxdb-setup")
     assert cmds.index("systemctl restart influxdb") < setup < len(cmds) - 1
+
+
+def test_pve_ca_written_beside_the_compose_file() -> None:
+    files = {f["path"]: f for f in yaml.safe_load(render_user_data(BUILDERS["influx"]()))["write_files"]}
+    assert files["/opt/proxcloud/telegraf/pve-ca.pem"]["content"].startswith("-----BEGIN CERTIFICATE-----")

@@ -99,3 +99,10 @@ def test_grafana_env_file_refuses_values_compose_would_misread() -> None:
     for bad in ("", "it's", "two\nlines"):
         with pytest.raises(ValueError):
             grafana_env_file(bad)
+
+
+def test_pve_ca_mounted_where_telegraf_conf_expects_it() -> None:
+    with_ca = yaml.safe_load(telegraf_compose(params()))["services"]["telegraf"]["volumes"]
+    assert "./pve-ca.pem:/etc/telegraf/pve-ca.pem:ro" in with_ca
+    without = yaml.safe_load(telegraf_compose(params(pve_ca_pem="")))["services"]["telegraf"]["volumes"]
+    assert without == ["./telegraf.conf:/etc/telegraf/telegraf.conf:ro"]

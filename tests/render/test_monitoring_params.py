@@ -29,6 +29,7 @@ def test_defaults() -> None:
         ("database", 'x"; DROP DATABASE y'),
         ("retention", "30 days"),
         ("retention_policy", "rp-1"),
+        ("pve_ca_pem", "/etc/pve/pve-root-ca.pem"),
         ("influx_port", 0),
     ],
 )

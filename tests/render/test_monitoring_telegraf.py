@@ -122,5 +122,7 @@ def test_malformed_token_is_refused_without_echoing_it() -> None:
 
 
 def test_tls_ca_only_when_given() -> None:
-    without = tomllib.loads(telegraf_conf(params(pve_tls_ca_path="")))
+    with_ca = tomllib.loads(telegraf_conf(params()))
+    assert all(i["tls_ca"] == "/etc/telegraf/pve-ca.pem" for i in with_ca["inputs"]["proxmox"])
+    without = tomllib.loads(telegraf_conf(params(pve_ca_pem="")))
     assert all("tls_ca" not in i for i in without["inputs"]["proxmox"])
