@@ -5,6 +5,7 @@ Pure functions from MonitoringParams to the files that land on the three VMs; no
 
 from render.monitoring.compose import (
     chronograf_compose,
+    chronograf_env_file,
     grafana_compose,
     grafana_env_file,
     telegraf_compose,
@@ -18,13 +19,15 @@ from render.monitoring.grafana import (
     grafana_datasource_yaml,
 )
 from render.monitoring.influxdb import influxdb_conf, influxdb_setup_commands, influxdb_setup_script
-from render.monitoring.params import MonitoringParams
+from render.monitoring.params import InfluxPasswords, MonitoringParams
 from render.monitoring.telegraf import telegraf_conf, telegraf_env_file
 from render.monitoring.vms import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
 
 __all__ = [
+    "InfluxPasswords",
     "MonitoringParams",
     "chronograf_compose",
+    "chronograf_env_file",
     "chronograf_vm_cloud_config",
     "dashboard_cluster",
     "dashboard_guests",

@@ -11,11 +11,20 @@ from typing import Any
 
 import yaml
 
-from render.monitoring.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
+from render.monitoring.params import (
+    CHRONOGRAF_IMAGE,
+    GRAFANA_IMAGE,
+    INFLUX_CHRONOGRAF,
+    TELEGRAF_IMAGE,
+    MonitoringParams,
+)
 from render.monitoring.telegraf import PVE_CA_FILE, PVE_CA_IN_CONTAINER
 
 TELEGRAF_ENV_FILE = "telegraf.env"
 GRAFANA_ENV_FILE = "grafana.env"
+CHRONOGRAF_ENV_FILE = "chronograf.env"
+# The variable Grafana's datasource provisioning file interpolates (render/monitoring/grafana.py).
+GRAFANA_INFLUX_PASSWORD_ENV = "INFLUX_PASSWORD"
 # Grafana's image reads provisioning from here (GF_PATHS_PROVISIONING default); dashboards go beside it.
 GRAFANA_PROVISIONING = "/etc/grafana/provisioning"
 GRAFANA_DASHBOARDS = "/etc/grafana/dashboards"
@@ -38,7 +47,7 @@ def telegraf_compose_doc(params: MonitoringParams) -> dict[str, Any]:
             "telegraf": {
                 "image": TELEGRAF_IMAGE,
                 "restart": "unless-stopped",
-                # PVE_API_TOKEN, substituted by Telegraf into telegraf.conf.
+                # PVE_API_TOKEN and INFLUX_PASSWORD, substituted by Telegraf into telegraf.conf.
                 "env_file": [f"./{TELEGRAF_ENV_FILE}"],
                 "volumes": volumes,
                 "logging": _LOGGING,
@@ -65,7 +74,7 @@ def grafana_compose_doc(params: MonitoringParams) -> dict[str, Any]:
                     "GF_ANALYTICS_REPORTING_ENABLED": "false",
                     "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
                 },
-                # GF_SECURITY_ADMIN_PASSWORD, from a root-only file.
+                # GF_SECURITY_ADMIN_PASSWORD and INFLUX_PASSWORD (for the data source), from a root-only file.
                 "env_file": [f"./{GRAFANA_ENV_FILE}"],
                 "volumes": [
                     "grafana-data:/var/lib/grafana",
@@ -91,9 +100,13 @@ def chronograf_compose_doc(params: MonitoringParams) -> dict[str, Any]:
                 # Chronograf configuration options (docs.influxdata.com/chronograf/v1/administration/config-options/)
                 "environment": {
                     "INFLUXDB_URL": params.influx_url,
+                    # A read-only InfluxDB user: Chronograf has no login of its own here.
+                    "INFLUXDB_USERNAME": INFLUX_CHRONOGRAF,
                     "REPORTING_DISABLED": "true",
                     "BOLT_PATH": "/var/lib/chronograf/chronograf-v1.db",
                 },
+                # INFLUXDB_PASSWORD, from a root-only file.
+                "env_file": [f"./{CHRONOGRAF_ENV_FILE}"],
                 "volumes": ["chronograf-data:/var/lib/chronograf"],
                 "logging": _LOGGING,
             }
@@ -117,12 +130,15 @@ def chronograf_compose(params: MonitoringParams) -> str:
     return _dump(chronograf_compose_doc(params))
 
 
-def grafana_env_file(admin_password: str) -> str:
-    """The root-only env file with Grafana's first admin password; call it inside apply on the secret.
-
-    Grafana applies GF_SECURITY_ADMIN_PASSWORD only when it creates its database (first start).
-    """
+def grafana_env_file(admin_password: str, influx_password: str) -> str:
+    """The root-only env file: Grafana's first admin password and its InfluxDB password (InfluxPasswords.grafana);
+    call it inside apply on the secrets. Grafana applies GF_SECURITY_ADMIN_PASSWORD only on its first start."""
     # Single quotes make Compose take the value literally (no ${...} interpolation); they cannot be escaped inside.
     if not admin_password or any(c in admin_password for c in "'\n\r"):
         raise ValueError("admin_password must be non-empty, without quotes (') or line breaks")
-    return f"GF_SECURITY_ADMIN_PASSWORD='{admin_password}'\n"
+    return f"GF_SECURITY_ADMIN_PASSWORD='{admin_password}'\n{GRAFANA_INFLUX_PASSWORD_ENV}={influx_password}\n"
+
+
+def chronograf_env_file(influx_password: str) -> str:
+    """The root-only env file with Chronograf's InfluxDB password (InfluxPasswords.chronograf)."""
+    return f"INFLUXDB_PASSWORD={influx_password}\n"

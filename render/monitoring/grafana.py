@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from render.monitoring.compose import GRAFANA_DASHBOARDS
-from render.monitoring.params import MonitoringParams
+from render.monitoring.compose import GRAFANA_DASHBOARDS, GRAFANA_INFLUX_PASSWORD_ENV
+from render.monitoring.params import INFLUX_GRAFANA, MonitoringParams
 
 # Names from Telegraf's plugins/inputs/proxmox/README.md, section "Metrics" (measurement `proxmox`, its tags and
 # fields), checked against plugins/inputs/proxmox/proxmox.go (gatherVMData): vm_id is a tag only with
@@ -57,6 +57,10 @@ def grafana_datasource_doc(params: MonitoringParams) -> dict[str, Any]:
                 "access": "proxy",
                 "orgId": 1,
                 "url": params.influx_url,
+                # A read-only InfluxDB user; its password comes from the container's environment (Grafana
+                # interpolates $VAR / ${VAR} in provisioning files), so this file holds no secret.
+                "user": INFLUX_GRAFANA,
+                "secureJsonData": {"password": "${" + GRAFANA_INFLUX_PASSWORD_ENV + "}"},
                 "isDefault": True,
                 "editable": False,
                 # `database` for older readers; jsonData.dbName is where current Grafana reads it.

@@ -106,3 +106,29 @@ class MonitoringParams:
     def influx_url(self) -> str:
         """InfluxDB's HTTP API as the other VMs reach it."""
         return f"http://{self.influx_address}:{self.influx_port}"
+
+
+# Users InfluxDB knows: the admin (only the setup script on the InfluxDB VM uses it) and one per client.
+INFLUX_ADMIN = "admin"
+INFLUX_TELEGRAF = "telegraf"
+INFLUX_GRAFANA = "grafana"
+INFLUX_CHRONOGRAF = "chronograf"
+# Letters, digits, '-' and '_': safe unquoted in env files and inside InfluxQL '...' and sh '...' strings.
+_PASSWORD = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+
+
+@dataclass(frozen=True)
+class InfluxPasswords:
+    """InfluxDB passwords (secrets: build this inside Output.apply). Telegraf may write, Grafana and Chronograf may
+    only read the tenant's database, so a Chronograf without login cannot drop or rewrite anything."""
+
+    admin: str
+    telegraf: str
+    grafana: str
+    chronograf: str
+
+    def __post_init__(self) -> None:
+        for name in ("admin", "telegraf", "grafana", "chronograf"):
+            if not _PASSWORD.match(getattr(self, name)):
+                # Never echo the value: it is a secret.
+                raise ValueError(f"InfluxPasswords.{name}: 16-128 characters of A-Z a-z 0-9 '-' '_'")

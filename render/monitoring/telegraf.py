@@ -1,9 +1,9 @@
 """telegraf.conf for a tenant: the PVE API (proxmox input) into the tenant's InfluxDB database.
 
-The API token never appears in telegraf.conf: the conf says `${PVE_API_TOKEN}` (Telegraf substitutes environment
-variables before parsing, docs/CONFIGURATION.md "Environment Variables") and the token lives only in a root-only
-env file that Docker Compose hands to the container. The conf is therefore plain, diffable data; only the env file
-is secret.
+Secrets never appear in telegraf.conf: it says `${PVE_API_TOKEN}` and `${INFLUX_PASSWORD}` (Telegraf substitutes
+environment variables before parsing, docs/CONFIGURATION.md "Environment Variables") and the values live only in
+a root-only env file that Docker Compose hands to the container. The conf is therefore plain, diffable data; only
+the env file is secret.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Any
 
 import tomli_w
 
-from render.monitoring.params import MonitoringParams
+from render.monitoring.params import INFLUX_TELEGRAF, MonitoringParams
 
 TOKEN_ENV = "PVE_API_TOKEN"
+INFLUX_PASSWORD_ENV = "INFLUX_PASSWORD"
 # Where the compose file mounts TELEGRAF_DIR/pve-ca.pem inside the container.
 PVE_CA_FILE = "pve-ca.pem"
 PVE_CA_IN_CONTAINER = f"/etc/telegraf/{PVE_CA_FILE}"
@@ -62,6 +63,9 @@ def telegraf_settings(params: MonitoringParams) -> dict[str, Any]:
                     "skip_database_creation": True,
                     "retention_policy": params.retention_policy,
                     "timeout": "5s",
+                    # A user that may only write the tenant's database (render/monitoring/influxdb.py).
+                    "username": INFLUX_TELEGRAF,
+                    "password": "${" + INFLUX_PASSWORD_ENV + "}",
                 }
             ]
         },
@@ -75,9 +79,10 @@ def telegraf_conf(params: MonitoringParams) -> str:
     )
 
 
-def telegraf_env_file(api_token: str) -> str:
-    """The root-only env file with the PVE API token (`monitoring@pve!<tenant>=<uuid>`); call it inside apply."""
+def telegraf_env_file(api_token: str, influx_password: str) -> str:
+    """The root-only env file: the PVE API token (`monitoring@pve!<tenant>=<uuid>`) and Telegraf's InfluxDB password
+    (InfluxPasswords.telegraf, already checked there). Call it inside apply on the secrets."""
     if not _TOKEN.match(api_token):
         # Never echo the value: it is a secret.
         raise ValueError("api_token must look like USER@REALM!TOKENID=<uuid> (the PVE API token id and secret)")
-    return f"{TOKEN_ENV}={api_token}\n"
+    return f"{TOKEN_ENV}={api_token}\n{INFLUX_PASSWORD_ENV}={influx_password}\n"

@@ -11,14 +11,18 @@ import yaml
 from render.cloudinit import CloudConfig, render_user_data
 from render.monitoring import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
 from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
-from tests.render.monitoring_fixtures import KEY, PASSWORD, TOKEN, params
+from tests.render.monitoring_fixtures import KEY, PASSWORD, PASSWORDS, TOKEN, params
 
 BUILDERS: dict[str, Callable[[], CloudConfig]] = {
-    "influx": lambda: influx_vm_cloud_config(params(), hostname="mon-influx", ssh_keys=(KEY,), api_token=TOKEN),
-    "grafana": lambda: grafana_vm_cloud_config(
-        params(), hostname="mon-grafana", ssh_keys=(KEY,), admin_password=PASSWORD
+    "influx": lambda: influx_vm_cloud_config(
+        params(), hostname="mon-influx", ssh_keys=(KEY,), api_token=TOKEN, passwords=PASSWORDS
     ),
-    "chronograf": lambda: chronograf_vm_cloud_config(params(), hostname="mon-chronograf", ssh_keys=(KEY,)),
+    "grafana": lambda: grafana_vm_cloud_config(
+        params(), hostname="mon-grafana", ssh_keys=(KEY,), admin_password=PASSWORD, influx_password=PASSWORDS.grafana
+    ),
+    "chronograf": lambda: chronograf_vm_cloud_config(
+        params(), hostname="mon-chronograf", ssh_keys=(KEY,), influx_password=PASSWORDS.chronograf
+    ),
 }
 
 
@@ -44,13 +48,24 @@ def test_docker_from_docker_repo_and_compose_up(vm: str) -> None:
     assert last[:2] == ["docker", "compose"] and last[-2:] == ["up", "-d"]
 
 
-def test_secrets_only_in_root_only_files() -> None:
-    for vm, secret in (("influx", TOKEN), ("grafana", PASSWORD)):
-        files = yaml.safe_load(render_user_data(BUILDERS[vm]()))["write_files"]
+SECRETS = {
+    "influx": (TOKEN, PASSWORDS.telegraf, PASSWORDS.admin, PASSWORDS.grafana, PASSWORDS.chronograf),
+    "grafana": (PASSWORD, PASSWORDS.grafana),
+    "chronograf": (PASSWORDS.chronograf,),
+}
+
+
+@pytest.mark.parametrize("vm", sorted(BUILDERS))
+def test_secrets_only_in_root_only_files(vm: str) -> None:
+    files = yaml.safe_load(render_user_data(BUILDERS[vm]()))["write_files"]
+    for secret in SECRETS[vm]:
         holding = [f for f in files if secret in f["content"]]
-        assert len(holding) == 1, vm
-        assert holding[0]["path"].endswith(".env")
-        assert holding[0]["permissions"] == "0600" and holding[0]["owner"] == "root:root"
+        assert holding, (vm, "secret not written at all")
+        for f in holding:
+            assert f["permissions"] in ("0600", "0700") and f["owner"] == "root:root", f["path"]
+    # Another VM's secrets never land here (the Grafana VM gets neither the admin nor the Telegraf password).
+    others = {s for other, secrets in SECRETS.items() if other != vm for s in secrets} - set(SECRETS[vm])
+    assert not any(s in f["content"] for s in others for f in files)
 
 
 def test_influx_vm_installs_debian_influxdb_and_runs_setup_before_telegraf() -> None:

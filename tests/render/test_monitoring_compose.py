@@ -10,11 +10,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from render.monitoring import chronograf_compose, grafana_compose, grafana_env_file, telegraf_compose
-from render.monitoring.compose import GRAFANA_ENV_FILE, TELEGRAF_ENV_FILE
+from render.monitoring import (
+    chronograf_compose,
+    chronograf_env_file,
+    grafana_compose,
+    grafana_env_file,
+    telegraf_compose,
+)
+from render.monitoring.compose import CHRONOGRAF_ENV_FILE, GRAFANA_ENV_FILE, TELEGRAF_ENV_FILE
 from render.monitoring.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
 from render.monitoring.telegraf import telegraf_env_file
-from tests.render.monitoring_fixtures import PASSWORD, TOKEN, params
+from tests.render.monitoring_fixtures import PASSWORD, PASSWORDS, TOKEN, params
 
 
 def compose_binary() -> Path:
@@ -40,9 +46,9 @@ def compose_config(text: str, project_dir: Path, env_files: dict[str, str]) -> s
 
 
 CASES: dict[str, tuple[Callable[[MonitoringParams], str], dict[str, str]]] = {
-    "telegraf": (telegraf_compose, {TELEGRAF_ENV_FILE: telegraf_env_file(TOKEN)}),
-    "grafana": (grafana_compose, {GRAFANA_ENV_FILE: grafana_env_file(PASSWORD)}),
-    "chronograf": (chronograf_compose, {}),
+    "telegraf": (telegraf_compose, {TELEGRAF_ENV_FILE: telegraf_env_file(TOKEN, PASSWORDS.telegraf)}),
+    "grafana": (grafana_compose, {GRAFANA_ENV_FILE: grafana_env_file(PASSWORD, PASSWORDS.grafana)}),
+    "chronograf": (chronograf_compose, {CHRONOGRAF_ENV_FILE: chronograf_env_file(PASSWORDS.chronograf)}),
 }
 
 
@@ -82,6 +88,7 @@ def test_images_pinned_ports_internal_and_no_secret_inline() -> None:
     for service, (render, _) in CASES.items():
         text = render(p)
         assert PASSWORD not in text and TOKEN not in text
+        assert not any(secret in text for secret in PASSWORDS.__dict__.values())
         svc = yaml.safe_load(text)["services"][service]
         image, ports = expected[service]
         assert svc["image"] == image and ":latest" not in image and image.rsplit(":", 1)[1][0].isdigit()
@@ -92,13 +99,17 @@ def test_images_pinned_ports_internal_and_no_secret_inline() -> None:
     assert "GF_SECURITY_ADMIN_PASSWORD" not in grafana["environment"]
     chronograf = yaml.safe_load(chronograf_compose(p))["services"]["chronograf"]
     assert chronograf["environment"]["INFLUXDB_URL"] == "http://192.168.20.10:8086"
+    assert chronograf["environment"]["INFLUXDB_USERNAME"] == "chronograf"
+    assert chronograf["env_file"] == ["./chronograf.env"]
 
 
 def test_grafana_env_file_refuses_values_compose_would_misread() -> None:
-    assert grafana_env_file(PASSWORD) == f"GF_SECURITY_ADMIN_PASSWORD='{PASSWORD}'\n"
+    assert grafana_env_file(PASSWORD, PASSWORDS.grafana) == (
+        f"GF_SECURITY_ADMIN_PASSWORD='{PASSWORD}'\nINFLUX_PASSWORD={PASSWORDS.grafana}\n"
+    )
     for bad in ("", "it's", "two\nlines"):
         with pytest.raises(ValueError):
-            grafana_env_file(bad)
+            grafana_env_file(bad, PASSWORDS.grafana)
 
 
 def test_pve_ca_mounted_where_telegraf_conf_expects_it() -> None:

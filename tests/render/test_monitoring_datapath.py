@@ -1,6 +1,7 @@
 """The data path, for real: Debian's InfluxDB 1.x with our config and setup script, points in exactly the shape
-Telegraf's proxmox input writes, and every InfluxQL query of both dashboards (macros substituted as Grafana does)
-returns data."""
+Telegraf's proxmox input writes (written as the `telegraf` user), and every InfluxQL query of both dashboards
+(macros substituted as Grafana does, run as the read-only `grafana` user) returns data. Plus the privileges:
+who may write, who may only read, and that nothing works without credentials."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from render.monitoring import (
+    InfluxPasswords,
     MonitoringParams,
     dashboard_cluster,
     dashboard_guests,
@@ -28,7 +30,7 @@ from render.monitoring import (
     influxdb_setup_script,
 )
 from tests.render import telegraf_proxmox_shape as telegraf
-from tests.render.monitoring_fixtures import params
+from tests.render.monitoring_fixtures import PASSWORDS, params
 
 NODES = ("pve1", "pve2", "pve3")
 SEARCH_DOMAIN = "example.net"  # node_fqdn = node_name + "." + search domain (proxmox.go)
@@ -47,19 +49,31 @@ class Influx:
     params: MonitoringParams
     url: str
 
-    def query(self, q: str) -> dict[str, Any]:
-        qs = urllib.parse.urlencode({"db": self.params.db, "q": q, "epoch": "ms"})
+    def query(self, q: str, user: str = "grafana", password: str | None = None) -> dict[str, Any]:
+        """Run InfluxQL as `user` (default: Grafana's read-only user); `user=""` sends no credentials."""
+        args = {"db": self.params.db, "q": q, "epoch": "ms"}
+        if user:
+            args |= {"u": user, "p": password if password is not None else getattr(PASSWORDS, user)}
+        qs = urllib.parse.urlencode(args)
         try:
             with urllib.request.urlopen(f"{self.url}/query?{qs}", timeout=10) as resp:
                 return json.loads(resp.read())
         except urllib.error.HTTPError as err:  # InfluxQL errors come back as 400 with a JSON body
             return json.loads(err.read())
 
-    def write(self, lines: list[str]) -> None:
-        qs = urllib.parse.urlencode({"db": self.params.db, "rp": self.params.retention_policy, "precision": "ns"})
-        req = urllib.request.Request(f"{self.url}/write?{qs}", data="\n".join(lines).encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            assert resp.status == 204
+    def write(self, lines: list[str], user: str = "telegraf") -> int:
+        """Write line protocol as `user` (default: Telegraf's write-only user, as telegraf.conf does); HTTP status."""
+        args = {"db": self.params.db, "rp": self.params.retention_policy, "precision": "ns"}
+        if user:
+            args |= {"u": user, "p": getattr(PASSWORDS, user)}
+        req = urllib.request.Request(
+            f"{self.url}/write?{urllib.parse.urlencode(args)}", data="\n".join(lines).encode(), method="POST"
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return int(err.code)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +99,9 @@ def influx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Influx]:
             assert proc.poll() is None, f"influxd exited: {(tmp / 'influxd.log').read_text()}"
             assert time.monotonic() < deadline, "influxd did not become ready in 30 s"
             time.sleep(0.1)
-        setup = subprocess.run(["sh", "-c", influxdb_setup_script(p)], capture_output=True, text=True, check=False)
+        setup = subprocess.run(
+            ["sh", "-c", influxdb_setup_script(p, PASSWORDS)], capture_output=True, text=True, check=False
+        )
         assert setup.returncode == 0, setup.stdout + setup.stderr
         # Meta, data and WAL live in the temp dir (the rendered conf's `root`), nothing under /var.
         assert (tmp / "var" / "meta" / "meta.db").is_file()
@@ -151,7 +167,7 @@ def telegraf_points(influx: Influx) -> tuple[int, int]:
                 "net_out_bytes": 3 * 10**8 + step * 6250 * (i + 1),
             }
             lines.append(telegraf.line(tags, fields, t * 10**9))
-    influx.write(lines)
+    assert influx.write(lines) == 204
     return (now_s - RANGE_S) * 1000, (now_s + 1) * 1000
 
 
@@ -235,17 +251,59 @@ def test_check_fails_on_an_influxql_error(influx: Influx, telegraf_points: tuple
         rows_with_values(influx.query(grafana_interpolate(q, telegraf_points, {})))
 
 
+def _setup(p: MonitoringParams, passwords: InfluxPasswords) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", "-c", influxdb_setup_script(p, passwords)], capture_output=True, text=True, check=False
+    )
+
+
 def test_setup_created_the_policy_and_converges_on_a_new_retention(influx: Influx) -> None:
     def policies() -> list[list[Any]]:
-        result = influx.query(f'SHOW RETENTION POLICIES ON "{influx.params.db}"')
+        result = influx.query(f'SHOW RETENTION POLICIES ON "{influx.params.db}"', "admin")
         return result["results"][0]["series"][0]["values"]
 
     assert [(p[0], p[1], p[4]) for p in policies()] == [("proxcloud", "720h0m0s", True)]
     longer = MonitoringParams(**{**influx.params.__dict__, "retention": "12w"})
-    rerun = subprocess.run(["sh", "-c", influxdb_setup_script(longer)], capture_output=True, text=True, check=False)
+    rerun = _setup(longer, PASSWORDS)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert [(p[0], p[1], p[4]) for p in policies()] == [("proxcloud", "2016h0m0s", True)]
-    back = subprocess.run(
-        ["sh", "-c", influxdb_setup_script(influx.params)], capture_output=True, text=True, check=False
-    )
+    back = _setup(influx.params, PASSWORDS)
     assert back.returncode == 0 and [(p[0], p[1]) for p in policies()] == [("proxcloud", "720h0m0s")]
+
+
+def test_setup_converges_a_changed_client_password(influx: Influx) -> None:
+    new = InfluxPasswords(**{**PASSWORDS.__dict__, "chronograf": "chr-NEW-0000000000000"})
+    assert _setup(influx.params, new).returncode == 0
+    try:
+        shown = influx.query("SHOW MEASUREMENTS", "chronograf", new.chronograf)
+        assert shown["results"][0]["series"][0]["values"] == [["proxmox"]]
+        assert "error" in influx.query("SHOW MEASUREMENTS", "chronograf", PASSWORDS.chronograf)
+    finally:
+        assert _setup(influx.params, PASSWORDS).returncode == 0
+
+
+def test_setup_fails_with_a_wrong_admin_password(influx: Influx) -> None:
+    wrong = InfluxPasswords(**{**PASSWORDS.__dict__, "admin": "adm-WRONG-00000000000"})
+    p = influx.params
+    result = subprocess.run(
+        ["sh", "-c", influxdb_setup_script(p, wrong, wait_seconds=2)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0 and "refused the admin" in result.stderr
+
+
+def test_readers_read_and_nothing_without_credentials(influx: Influx, telegraf_points: tuple[int, int]) -> None:
+    for reader in ("grafana", "chronograf"):
+        assert rows_with_values(influx.query('SELECT last("cpuload") FROM "proxmox"', reader)) == 1
+    assert "error" in influx.query('SELECT last("cpuload") FROM "proxmox"', "")
+    assert "error" in influx.query('SELECT last("cpuload") FROM "proxmox"', "grafana", "not-the-password-123")
+    # Telegraf may write, not read.
+    assert "error" in influx.query('SELECT last("cpuload") FROM "proxmox"', "telegraf")
+
+
+def test_readers_cannot_write_or_drop(influx: Influx, telegraf_points: tuple[int, int]) -> None:
+    point = "proxmox,node_fqdn=x,vm_name=x,vm_fqdn=x,vm_type=qemu,vm_id=1 cpuload=0.5"
+    for reader in ("grafana", "chronograf"):
+        assert influx.write([point], reader) == 403
+        assert "error" in influx.query(f'DROP DATABASE "{influx.params.db}"', reader)
+    assert influx.write([point], "") == 401
+    assert rows_with_values(influx.query('SELECT count("cpuload") FROM "proxmox" WHERE "node_fqdn" = \'x\'')) == 0

@@ -56,6 +56,8 @@ def test_datasource_yaml_matches_grafana_provisioning_schema() -> None:
     ds = yaml.safe_load(text)["datasources"][0]
     assert ds["type"] == "influxdb" and ds["jsonData"]["version"] == "InfluxQL"
     assert ds["jsonData"]["dbName"] == "proxmox_tenant1" and ds["url"] == "http://192.168.20.10:8086"
+    # Read-only user; the password is interpolated by Grafana from its environment (grafana.env), not stored here.
+    assert ds["user"] == "grafana" and ds["secureJsonData"] == {"password": "${INFLUX_PASSWORD}"}
 
 
 def test_dashboard_provider_yaml_matches_grafana_provisioning_schema() -> None:

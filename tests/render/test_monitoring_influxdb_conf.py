@@ -42,7 +42,7 @@ def test_every_influxdb_key_is_known_to_influxd_and_taken(tmp_path: Path) -> Non
     # influxd took our values (the merged dump shows them back).
     assert known["http"]["bind-address"] == "192.168.20.10:8086"
     assert known["http"]["pprof-enabled"] is False and known["meta"]["retention-autocreate"] is False
-    assert known["reporting-enabled"] is False
+    assert known["reporting-enabled"] is False and known["http"]["auth-enabled"] is True
 
 
 def test_key_check_fails_on_a_key_influxd_does_not_know(tmp_path: Path) -> None:

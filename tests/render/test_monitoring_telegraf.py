@@ -15,7 +15,7 @@ import tomli_w
 
 from render.monitoring import telegraf_conf, telegraf_env_file
 from render.monitoring.telegraf import TOKEN_ENV, telegraf_settings
-from tests.render.monitoring_fixtures import TOKEN, params
+from tests.render.monitoring_fixtures import PASSWORDS, TOKEN, params
 
 # cmd/telegraf/agent.conf (the [agent] sample) and docs/CONFIGURATION.md "Agent".
 AGENT_OPTIONS = {
@@ -112,12 +112,16 @@ def test_token_only_in_the_env_file() -> None:
     text = telegraf_conf(params())
     assert TOKEN.split("=")[1] not in text
     assert all(i["api_token"] == "${" + TOKEN_ENV + "}" for i in tomllib.loads(text)["inputs"]["proxmox"])
-    assert telegraf_env_file(TOKEN) == f"{TOKEN_ENV}={TOKEN}\n"
+    out = tomllib.loads(text)["outputs"]["influxdb"][0]
+    assert out["username"] == "telegraf" and out["password"] == "${INFLUX_PASSWORD}"
+    assert PASSWORDS.telegraf not in text
+    env = telegraf_env_file(TOKEN, PASSWORDS.telegraf)
+    assert env == f"{TOKEN_ENV}={TOKEN}\nINFLUX_PASSWORD={PASSWORDS.telegraf}\n"
 
 
 def test_malformed_token_is_refused_without_echoing_it() -> None:
     with pytest.raises(ValueError) as err:
-        telegraf_env_file("monitoring@pve=not-a-token")
+        telegraf_env_file("monitoring@pve=not-a-token", PASSWORDS.telegraf)
     assert "not-a-token" not in str(err.value)
 
 
