@@ -3,6 +3,7 @@ carry no secret."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -117,3 +118,38 @@ def test_pve_ca_mounted_where_telegraf_conf_expects_it() -> None:
     assert "./pve-ca.pem:/etc/telegraf/pve-ca.pem:ro" in with_ca
     without = yaml.safe_load(telegraf_compose(params(pve_ca_pem="")))["services"]["telegraf"]["volumes"]
     assert without == ["./telegraf.conf:/etc/telegraf/telegraf.conf:ro"]
+
+
+def container_environment(service: str, env_files: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The environment the real Compose binary would give the container (env files resolved)."""
+    render, _ = CASES[service]
+    project = tmp_path / service
+    assert compose_config(render(params()), project, env_files).returncode == 0
+    result = subprocess.run(
+        [str(compose_binary()), "-f", str(project / "compose.yaml"), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    env = json.loads(result.stdout)["services"][service]["environment"]
+    return {k: v.replace("$$", "$") for k, v in env.items()}  # `config` prints a literal $ as $$
+
+
+def test_secrets_reach_the_containers_unchanged(tmp_path: Path) -> None:
+    tricky = "pa$$word with $HOME and \\n"
+    for service, expected in (
+        ("telegraf", {"PVE_API_TOKEN": TOKEN, "INFLUX_PASSWORD": PASSWORDS.telegraf}),
+        ("grafana", {"GF_SECURITY_ADMIN_PASSWORD": tricky, "INFLUX_PASSWORD": PASSWORDS.grafana}),
+        ("chronograf", {"INFLUXDB_PASSWORD": PASSWORDS.chronograf}),
+    ):
+        env_files = dict(CASES[service][1])
+        if service == "grafana":
+            env_files = {GRAFANA_ENV_FILE: grafana_env_file(tricky, PASSWORDS.grafana)}
+        env = container_environment(service, env_files, tmp_path)
+        assert {k: env.get(k) for k in expected} == expected, service
+
+
+def test_environment_check_fails_when_a_value_is_not_quoted(tmp_path: Path) -> None:
+    unquoted = {GRAFANA_ENV_FILE: f"GF_SECURITY_ADMIN_PASSWORD=pa$HOME\nINFLUX_PASSWORD={PASSWORDS.grafana}\n"}
+    env = container_environment("grafana", unquoted, tmp_path)
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] != "pa$HOME"
