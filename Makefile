@@ -28,9 +28,15 @@ test: $(VENV)/.installed system-deps
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
 
-## System packages the validators need (cloud-init, nginx, caddy, debootstrap, ...), from deps/apt-*.txt.
+## System packages the validators need (cloud-init, nginx, caddy, debootstrap, ...), from deps/apt-*.txt,
+## and the npm packages of deps/npm-*/ (TypeScript + @grafana/schema), from their lockfiles.
 system-deps:
 	@bash tools/ensure-system-deps.sh $(APT_LISTS)
+	@for d in $(wildcard deps/npm-*/); do \
+	  if [ ! -f "$$d/node_modules/.package-lock.json" ] || [ "$$d/package-lock.json" -nt "$$d/node_modules/.package-lock.json" ]; then \
+	    echo "npm ci in $$d"; (cd "$$d" && npm ci --no-audit --no-fund --silent) || exit 1; \
+	  fi; \
+	done
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
