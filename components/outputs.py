@@ -1,4 +1,9 @@
-"""The stack outputs other teams read: plain facts from the spec plus ids from the resources."""
+"""The stack outputs other teams read: a versioned contract (docs/outputs.schema.json).
+
+Plain facts come from the spec, ids from the resources. Secrets appear only in the `*Passwords` outputs, each
+a Pulumi secret as a whole. Bump SCHEMA_VERSION (major for removals/renames, minor for additions) and the
+schema together; tests/components/test_outputs.py fails on any unannounced change of shape.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,49 @@ import pulumi
 
 from components.backup import BackupPlan
 from components.tenant import Tenant
-from spec.platform import Platform
+from spec.platform import Platform, TenantSpec
+
+SCHEMA_VERSION = "1.0"
+
+
+def _tenant(t: TenantSpec, comp: Tenant) -> dict[str, Any]:
+    return {
+        "pool": comp.pool_id,
+        "access": str(t.access),
+        "group": t.group_id,
+        "users": [u.user_id for u in t.users],
+        "zone": {"id": comp.zone.zone_id, "mtu": t.zone_mtu},
+        "vnets": {v.id: {"vni": v.vni, "cidr": str(v.cidr), "gateway": str(v.gateway), "mtu": v.mtu} for v in t.vnets},
+        "vms": {
+            vm.name: {
+                "vmId": comp.vms[vm.name].vm_id,
+                "node": vm.node,
+                "role": vm.role,
+                "stateful": vm.stateful,
+                "vnet": vm.nics[0].bridge,
+                "ipv4": str(vm.nics[0].ipv4),
+                "ipv6": str(vm.nics[0].ipv6) if vm.nics[0].ipv6 else "",
+            }
+            for vm in t.vms
+        },
+        "humhub": comp.humhub.urls if comp.humhub is not None else {},
+    }
+
+
+def _secret_map(values: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str, Any]]:
+    return pulumi.Output.secret(pulumi.Output.all(**values))
 
 
 def stack_outputs(platform: Platform, tenants: dict[str, Tenant], backups: BackupPlan | None) -> dict[str, Any]:
-    """Everything exported; secrets live only in `initialPasswords`, itself a secret."""
+    """Everything the stack exports."""
     s = platform.settings
     multi_node = len(platform.node_names) > 1
     return {
+        "schema_version": SCHEMA_VERSION,
+        "stack": platform.stack,
+        "domain": s.domain,
+        "nodes": {n.name: {"vtep": str(n.vtep)} for n in s.nodes},
+        "tenants": {t.name: _tenant(t, tenants[t.name]) for t in platform.tenants},
         "backup": {
             "server": s.backup.pbs.server,
             "datastore": s.backup.pbs.datastore,
@@ -24,27 +64,15 @@ def stack_outputs(platform: Platform, tenants: dict[str, Tenant], backups: Backu
             "encryptionKeyFingerprints": backups.key_fingerprints,
         }
         if s.backup is not None and backups is not None
-        else None,
+        else {},
         "ha": {
             "enabled": multi_node,
             "reason": "replication and HA rules for stateful VMs"
             if multi_node
             else "single-node stack: no replication or HA planned",
         },
-        "tenants": {
-            t.name: {
-                "pool": tenants[t.name].pool_id,
-                "access": str(t.access),
-                "group": t.group_id,
-                "users": [u.user_id for u in t.users],
-                "zone": {"id": tenants[t.name].zone.zone_id, "mtu": t.zone_mtu},
-                "vnets": {
-                    v.id: {"vni": v.vni, "cidr": str(v.cidr), "gateway": str(v.gateway), "mtu": v.mtu} for v in t.vnets
-                },
-            }
-            for t in platform.tenants
-        },
-        "initialPasswords": pulumi.Output.secret(
-            pulumi.Output.all(**{name: comp.initial_passwords for name, comp in tenants.items()})
+        "initialPasswords": _secret_map({n: c.initial_passwords for n, c in tenants.items()}),
+        "humhubAdminPasswords": _secret_map(
+            {n: c.humhub.admin_passwords for n, c in tenants.items() if c.humhub is not None}
         ),
     }

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_proxmoxve as px
 import pulumi_random as random
 
+from components.humhub import HumHubStack, HumHubStackArgs
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
 from render.cloudinit import CloudConfig, render_user_data
@@ -124,6 +125,8 @@ class Tenant(pulumi.ComponentResource):
         settings = args.settings
         self.vms: dict[str, CloudInitVm] = {}
         for vm in t.vms:
+            if vm.name in t.service_vm_names:
+                continue
             user_data = render_user_data(
                 CloudConfig(
                     hostname=vm.name,
@@ -145,6 +148,19 @@ class Tenant(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
+        self.humhub: HumHubStack | None = None
+        if t.humhub is not None:
+            self.humhub = HumHubStack(
+                f"{name}-humhub",
+                HumHubStackArgs(
+                    spec=t.humhub,
+                    vms={vm.name: vm for vm in t.vms if vm.name in t.service_vm_names},
+                    settings=settings,
+                    image_file_ids=args.image_file_ids,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
+            )
+            self.vms.update(self.humhub.instances)
         self.pool_id = self.pool.pool_id
         self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
         self.register_outputs(

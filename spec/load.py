@@ -88,8 +88,8 @@ def _resolve_vms(
     dedicated: list[Vnet] = []
     nodes = [n.name for n in settings.nodes]
     keys = tuple(settings.admin_ssh_keys)
-    for i, v in enumerate(tf.vms):
-        field = f"vms[{i}]"
+    for i, v in enumerate(tf.all_vms()):
+        field = f"vms[{i}]" if i < len(tf.vms) else f"humhub ({v.name})"
         if v.node is not None and v.node not in nodes:
             problems.append(Problem(source, f"{field}.node", f"'{v.node}' is not a node of this stack ({nodes})"))
             continue
@@ -220,7 +220,9 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
     vms, dedicated, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
     problems += vm_problems
-    if tf.vms and settings.image is None:
+    if tf.humhub is not None and tf.humhub.vnet not in {v.id for v in vnets}:
+        problems.append(Problem(source, "humhub.vnet", f"'{tf.humhub.vnet}' is not a VNet of this tenant"))
+    if tf.all_vms() and settings.image is None:
         problems.append(
             Problem(source, "vms", "the stack has no proxcloud:image to boot VMs from", "add proxcloud:image")
         )
@@ -236,6 +238,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         storages=tuple(tf.storages),
         source=source,
         vms=tuple(vms),
+        humhub=tf.humhub,
     )
     return tenant, problems
 

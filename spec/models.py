@@ -223,6 +223,82 @@ class VmSpec(_Strict):
         return self
 
 
+class HumHubInstance(_Strict):
+    """One HumHub web server VM: the production site or its near-identical test copy."""
+
+    name: str = Field(description="VM host name, e.g. humhub or humhub-test.")
+    slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant (see vms[].slot).")
+    address: ipaddress.IPv4Address = Field(description="Static address on the HumHub VNet.")
+    public_host: str = Field(description="Public host name the reverse proxy routes to this instance.")
+    test: bool = Field(default=False, description="The test instance (not protected, kept apart from prod).")
+    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
+    node: str | None = Field(default=None, description="As vms[].node.")
+    cores: int = Field(default=2, ge=1, le=64, description="vCPUs.")
+    memory_mb: int = Field(default=4096, ge=1024, le=262144, description="Memory in MiB.")
+    disk_gb: int = Field(default=50, ge=16, le=4096, description="System disk in GB.")
+
+    @field_validator("public_host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if not DNS_NAME.fullmatch(v):
+            raise ValueError(f"'{v}' is not a lower-case DNS name")
+        return v
+
+
+class DesktopSpec(_Strict):
+    """Setup A's admin desktop VM: internal network only, reached through the Proxmox console."""
+
+    name: str = Field(default="debian-desktop", description="VM host name.")
+    slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant.")
+    address: ipaddress.IPv4Address = Field(description="Static address on the HumHub VNet.")
+    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
+    node: str | None = Field(default=None, description="As vms[].node.")
+
+
+class HumHubSpec(_Strict):
+    """Setup A: a HumHub community site in prod and test (and optionally the admin desktop)."""
+
+    site_name: str = Field(description="HumHub site name.")
+    vnet: SdnId = Field(description="The tenant VNet the HumHub VMs live on (internal, port 80 only).")
+    version: str = Field(description="HumHub release, e.g. 1.17.3.")
+    sha256: str = Field(description="sha256 of the release archive, from HumHub's download page.")
+    download_url: str | None = Field(
+        default=None,
+        description="Release archive URL; defaults to https://download.humhub.com/downloads/install/humhub-<version>.tar.gz",
+    )
+    admin_username: str = Field(description="The HumHub admin account (password generated, secret).")
+    admin_email: str = Field(description="The admin account's e-mail.")
+    trusted_proxies: list[ipaddress.IPv4Network] = Field(
+        default_factory=list, description="Reverse proxy addresses HumHub trusts X-Forwarded-* headers from."
+    )
+    instances: list[HumHubInstance] = Field(min_length=1, max_length=2, description="prod and (optionally) test.")
+    desktop: DesktopSpec | None = Field(default=None, description="The admin desktop VM.")
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{64}", v):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        return v
+
+    @field_validator("admin_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not EMAIL.fullmatch(v):
+            raise ValueError(f"'{v}' is not an e-mail address")
+        return v
+
+    @model_validator(mode="after")
+    def _one_prod(self) -> HumHubSpec:
+        if sum(not i.test for i in self.instances) != 1:
+            raise ValueError("instances: exactly one production instance (test: false) is needed")
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.download_url or f"https://download.humhub.com/downloads/install/humhub-{self.version}.tar.gz"
+
+
 class TenantFile(_Strict):
     """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
 
@@ -244,6 +320,51 @@ class TenantFile(_Strict):
         default_factory=list, description="Datastores the tenant may allocate disks on (self-service)."
     )
     vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
+    humhub: HumHubSpec | None = Field(default=None, description="A HumHub site in prod and test (setup A).")
+
+    def all_vms(self) -> list[VmSpec]:
+        """`vms` plus the VMs the services declare (HumHub instances, the desktop), as plain VM specs."""
+        out = list(self.vms)
+        if self.humhub is not None:
+            h = self.humhub
+            names = {i.name for i in h.instances}
+            for i in h.instances:
+                out.append(
+                    VmSpec(
+                        name=i.name,
+                        slot=i.slot,
+                        role="humhub-test" if i.test else "humhub",
+                        vm_id=i.vm_id,
+                        node=i.node,
+                        cores=i.cores,
+                        memory_mb=i.memory_mb,
+                        disk_gb=i.disk_gb,
+                        vnet=h.vnet,
+                        address=i.address,
+                        protect=not i.test,
+                        keep_apart_from=sorted(names - {i.name}),
+                        description=f"HumHub {'test' if i.test else 'production'} site {i.public_host}",
+                    )
+                )
+            if h.desktop is not None:
+                d = h.desktop
+                out.append(
+                    VmSpec(
+                        name=d.name,
+                        slot=d.slot,
+                        role="desktop",
+                        vm_id=d.vm_id,
+                        node=d.node,
+                        vnet=h.vnet,
+                        address=d.address,
+                        memory_mb=4096,
+                        disk_gb=32,
+                        stateful=False,
+                        stateless_reason="admin workstation: no data is kept on it",
+                        description="admin desktop, reachable only through the Proxmox console",
+                    )
+                )
+        return out
 
     @field_validator("name")
     @classmethod
@@ -260,8 +381,8 @@ class TenantFile(_Strict):
             ("users", [u.name for u in self.users]),
             ("vnets", [v.id for v in self.vnets]),
             ("storages", list(self.storages)),
-            ("vms (name)", [v.name for v in self.vms]),
-            ("vms (slot)", [str(v.slot) for v in self.vms]),
+            ("vms (name)", [v.name for v in self.all_vms()]),
+            ("vms (slot)", [str(v.slot) for v in self.all_vms()]),
         ):
             dupes = sorted({x for x in values if values.count(x) > 1})
             if dupes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from spec.models import AccessProfile, StackSettings, UserSpec
+from spec.models import AccessProfile, HumHubSpec, StackSettings, UserSpec
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,15 @@ class Tenant:
     storages: tuple[str, ...]
     source: str  # the tenant file, for messages
     vms: tuple[Vm, ...] = ()
+    humhub: HumHubSpec | None = None
+
+    @property
+    def service_vm_names(self) -> set[str]:
+        """VMs a service component (HumHubStack) builds, not the tenant's plain VM loop."""
+        if self.humhub is None:
+            return set()
+        names = {i.name for i in self.humhub.instances}
+        return names | ({self.humhub.desktop.name} if self.humhub.desktop else set())
 
     @property
     def pool_id(self) -> str:

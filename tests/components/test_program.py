@@ -15,13 +15,15 @@ APPLIER = "proxmoxve:sdn/applier:Applier"
 
 def test_counts_per_type(plan: Recording) -> None:
     counts = Counter(r.type for r in plan.resources)
-    assert counts[TENANT] == 3
-    assert counts[ZONE] == 3
-    assert counts[VNET] == 6  # 2 + 2 setup D tiers, 2 dedicated networks of hosted VMs
-    assert counts[SUBNET] == 6
+    assert counts[TENANT] == 4
+    assert counts[ZONE] == 4
+    assert counts[VNET] == 7  # 2 + 2 setup D tiers, setup A's LAN, 2 dedicated networks of hosted VMs
+    assert counts[SUBNET] == 7
     assert counts[APPLIER] == 2
-    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 3
-    assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 3
+    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 4
+    assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 4
+    assert counts["proxcloud:index:HumHubStack"] == 1
+    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 5
 
 
 def test_every_zone_object_is_inside_its_tenant(plan: Recording) -> None:

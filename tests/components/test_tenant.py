@@ -59,6 +59,7 @@ def test_vnets_carry_vnis_and_subnets_gateways(plan: Recording) -> None:
         "alphadb": 10020,
         "betaweb": 10030,
         "betadb": 10040,
+        "comlan": 40010,
         "h3v1": 1000301,
         "h3v2": 1000302,
     }

@@ -52,8 +52,13 @@ def test_dedicated_network_of_a_hosted_vm(plan_dev: Recording) -> None:
 def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path) -> None:
     snippets = plan.by_type(FILE)
     assert snippets
+    secret = {s.name for s in snippets if s.inputs["sourceRaw"]["data"] == "[secret]"}
+    # HumHub's user data carries its passwords, so it is a secret as a whole (its text is checked in render tests)
+    assert secret == {"community-humhub-humhub-user-data", "community-humhub-humhub-test-user-data"}
     for s in snippets:
         assert s.inputs["contentType"] == "snippets"
+        if s.name in secret:
+            continue
         text = s.inputs["sourceRaw"]["data"]
         assert "ssh_pwauth: false" in text
         assert_valid_cloud_config(text, tmp_path, s.name)
@@ -62,7 +67,10 @@ def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path
 
 
 def test_prod_protects_stateful_vms_and_pools(plan_prod: Recording, plan_dev: Recording) -> None:
+    by_urn = plan_prod.by_urn()
     for r in plan_prod.by_type(VM):
-        assert r.protect and r.inputs["protection"] is True
+        stateful = by_urn[r.parent].inputs["stateful"]
+        assert r.protect is stateful and r.inputs["protection"] is stateful, r.name
     assert all(p.protect for p in plan_prod.by_type("proxmoxve:index/poolLegacy:PoolLegacy"))
-    assert not any(r.protect for r in plan_dev.by_type(VM))
+    # dev protects only what the spec marks: HumHub's production VM
+    assert [r.inputs["name"] for r in plan_dev.by_type(VM) if r.protect] == ["humhub"]
