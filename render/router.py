@@ -367,7 +367,11 @@ def _unit(sections: list[tuple[str, list[tuple[str, object]]]]) -> str:
 
 
 def networkd_files(spec: RouterSpec) -> dict[str, str]:
-    """systemd-networkd files (path -> text) for Debian 12 (systemd 252, where IPForward= is the forwarding key)."""
+    """systemd-networkd files (path -> text) for Debian 12 (systemd 252, where IPForward= is the forwarding key).
+
+    Named 05-/06-/07- so that they sort before the 10-netplan-*.network files cloud-init's netplan writes for the
+    same NICs: networkd uses the first matching file, so these win.
+    """
     validate_router(spec)
     primary = ipaddress.IPv4Interface(spec.public_ipv4)
     public: list[tuple[str, object]] = [("Description", "proxcloud edge: public uplink"), ("Address", primary)]
@@ -380,8 +384,8 @@ def networkd_files(spec: RouterSpec) -> dict[str, str]:
         ("IPForward", "yes"),
     ]
     files = {
-        f"{NETWORKD_DIR}/10-public.network": _unit([("Match", [("Name", spec.public_nic)]), ("Network", public)]),
-        f"{NETWORKD_DIR}/20-internal.network": _unit(
+        f"{NETWORKD_DIR}/05-public.network": _unit([("Match", [("Name", spec.public_nic)]), ("Network", public)]),
+        f"{NETWORKD_DIR}/06-internal.network": _unit(
             [
                 ("Match", [("Name", spec.internal_nic)]),
                 (
@@ -398,13 +402,13 @@ def networkd_files(spec: RouterSpec) -> dict[str, str]:
     }
     for net in spec.hosted:
         link = vlan_link(net)
-        files[f"{NETWORKD_DIR}/30-{link}.netdev"] = _unit(
+        files[f"{NETWORKD_DIR}/07-{link}.netdev"] = _unit(
             [
                 ("NetDev", [("Name", link), ("Kind", "vlan"), ("Description", f"hosted {net.name}")]),
                 ("VLAN", [("Id", net.vlan)]),
             ]
         )
-        files[f"{NETWORKD_DIR}/30-{link}.network"] = _unit(
+        files[f"{NETWORKD_DIR}/07-{link}.network"] = _unit(
             [
                 ("Match", [("Name", link)]),
                 (

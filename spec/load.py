@@ -64,8 +64,8 @@ def read_tenant_file(path: Path, shown_as: str) -> tuple[TenantFile | None, list
     return _validate(TenantFile, data, shown_as)
 
 
-HOSTING_VNI_BASE = 1_000_000  # dedicated VM VNets: base + tenant number * 100 + slot
-SLOTS_PER_TENANT = 100
+SLOTS_PER_TENANT = 100  # hosted nets: index = tenant number * 100 + slot (VLAN id, /30 and /64 number)
+MAX_VLAN = 4094
 
 
 def _mac(vm_id: int, nic: int) -> str:
@@ -79,17 +79,53 @@ def _mirror(address: ipaddress.IPv4Address) -> int | None:
     return int(digits) if len(digits) <= 9 and int(digits) >= 100 else None
 
 
+def hosted_net(
+    number: int, slot: int, settings: StackSettings
+) -> tuple[int, ipaddress.IPv4Network, ipaddress.IPv6Network] | str:
+    """(VLAN, /30, /64) of a hosted net on the provider edge's transit VNet, or why there is none."""
+    if settings.hosting is None or settings.edge is None:
+        return "the stack has no proxcloud:hosting pools and proxcloud:edge router for dedicated networks"
+    index = number * SLOTS_PER_TENANT + slot
+    v4, v6 = settings.hosting.ipv4_pool, settings.hosting.ipv6_pool
+    if index > MAX_VLAN or index >= v4.num_addresses // 4 or index >= 2 ** (64 - v6.prefixlen):
+        return (
+            f"tenant number {number} slot {slot} gives hosted net {index}, outside VLANs 1-{MAX_VLAN} or the "
+            f"hosting pools {v4} / {v6} (hosting tenants need numbers up to 40)"
+        )
+    net4 = ipaddress.IPv4Network((int(v4.network_address) + index * 4, 30))
+    net6 = ipaddress.IPv6Network((int(v6.network_address) + (index << 64), 64))
+    return index, net4, net6
+
+
+def _hosted_nic(vm_id: int, nic: int, vlan: int, net4: ipaddress.IPv4Network, net6: ipaddress.IPv6Network,
+                settings: StackSettings) -> Nic:
+    """A NIC on the transit VNet, tagged with its VLAN: VM .2/30 and ::2/64, the edge .1 and ::1."""
+    assert settings.edge is not None
+    return Nic(
+        bridge=settings.edge.transit_vnet,
+        vlan=vlan,
+        ipv4=ipaddress.IPv4Interface(f"{net4.network_address + 2}/30"),
+        gateway4=net4.network_address + 1,
+        mtu=settings.underlay.mtu - VXLAN_OVERHEAD,
+        mac=_mac(vm_id, nic),
+        ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 2}/64"),
+        gateway6=net6.network_address + 1,
+    )
+
+
 def _resolve_vms(
     tf: TenantFile, source: str, settings: StackSettings, vnets: dict[str, Vnet]
-) -> tuple[list[Vm], list[Vnet], list[Problem]]:
-    """VM ids, placement and addressing; dedicated networks (setup B) get their own VNet, /30 and /64."""
+) -> tuple[list[Vm], list[Problem]]:
+    """VM ids, placement and addressing. A VM without vnet gets a hosted net (setup B): its own VLAN on the
+    provider edge's transit VNet, a /30 and a /64. The tenant's proxy is the router of the tenant's VNets (it
+    holds their gateway addresses) with a WAN NIC: its own public NIC or a hosted net to the provider edge."""
     problems: list[Problem] = []
     vms: list[Vm] = []
-    dedicated: list[Vnet] = []
     nodes = [n.name for n in settings.nodes]
     keys = tuple(settings.admin_ssh_keys)
     for i, v in enumerate(tf.all_vms()):
-        field = f"vms[{i}]" if i < len(tf.vms) else f"humhub ({v.name})"
+        field = f"vms[{i}]" if i < len(tf.vms) else f"{v.role} ({v.name})"
+        is_proxy = v.role == "proxy" and tf.proxy is not None and v.name == tf.proxy.name
         if v.node is not None and v.node not in nodes:
             problems.append(Problem(source, f"{field}.node", f"'{v.node}' is not a node of this stack ({nodes})"))
             continue
@@ -103,16 +139,14 @@ def _resolve_vms(
                 continue
         else:
             vm_id = v.vm_id if isinstance(v.vm_id, int) else tf.number * 1000 + v.slot
+        nics: list[Nic] = []
         if v.vnet is not None and v.address is not None:
             net = vnets.get(v.vnet)
             if net is None:
                 problems.append(Problem(source, f"{field}.vnet", f"'{v.vnet}' is not a VNet of this tenant"))
                 continue
-            if v.address not in net.cidr or v.address in (
-                net.cidr.network_address,
-                net.cidr.broadcast_address,
-                net.gateway,
-            ):
+            taken = (net.cidr.network_address, net.cidr.broadcast_address) + (() if is_proxy else (net.gateway,))
+            if v.address not in net.cidr or v.address in taken:
                 problems.append(
                     Problem(
                         source,
@@ -121,58 +155,47 @@ def _resolve_vms(
                     )
                 )
                 continue
-            nic = Nic(
-                bridge=net.id,
-                ipv4=ipaddress.IPv4Interface(f"{v.address}/{net.cidr.prefixlen}"),
-                gateway4=net.gateway,
-                mtu=net.mtu,
-                mac=_mac(vm_id, 0),
+            nics.append(
+                Nic(
+                    bridge=net.id,
+                    ipv4=ipaddress.IPv4Interface(f"{v.address}/{net.cidr.prefixlen}"),
+                    gateway4=None if is_proxy else net.gateway,
+                    mtu=net.mtu,
+                    mac=_mac(vm_id, 0),
+                )
             )
-        else:
-            if settings.hosting is None:
-                problems.append(
-                    Problem(
-                        source,
-                        field,
-                        "a VM without vnet needs a dedicated network, but the stack has no proxcloud:hosting pools",
-                        "add proxcloud:hosting (ipv4Pool, ipv6Pool) to the stack config, or give vnet and address",
+        if is_proxy:
+            assert tf.proxy is not None
+            for other in vnets.values():  # the router of every tenant VNet
+                if other.id != nics[0].bridge:
+                    nics.append(
+                        Nic(
+                            bridge=other.id,
+                            ipv4=ipaddress.IPv4Interface(f"{other.gateway}/{other.cidr.prefixlen}"),
+                            gateway4=None,
+                            mtu=other.mtu,
+                            mac=_mac(vm_id, len(nics)),
+                        )
+                    )
+            pub = tf.proxy.public
+            if pub is not None:
+                nics.append(
+                    Nic(
+                        bridge=settings.public_bridge,
+                        ipv4=pub.ipv4,
+                        gateway4=pub.gateway4,
+                        mtu=1500,
+                        mac=_mac(vm_id, len(nics)),
+                        ipv6=pub.ipv6,
+                        gateway6=pub.gateway6,
                     )
                 )
+        if not nics or (is_proxy and tf.proxy is not None and tf.proxy.public is None):
+            hosted = hosted_net(tf.number, v.slot, settings)
+            if isinstance(hosted, str):
+                problems.append(Problem(source, f"{field}.slot" if nics else field, hosted))
                 continue
-            index = tf.number * SLOTS_PER_TENANT + v.slot
-            v4 = settings.hosting.ipv4_pool
-            v6 = settings.hosting.ipv6_pool
-            if index >= v4.num_addresses // 4 or index >= 2 ** (64 - v6.prefixlen):
-                problems.append(
-                    Problem(
-                        source,
-                        f"{field}.slot",
-                        f"tenant number {tf.number} slot {v.slot} is outside the hosting pools {v4} / {v6}",
-                        "use larger pools or a smaller tenant number",
-                    )
-                )
-                continue
-            net4 = ipaddress.IPv4Network((int(v4.network_address) + index * 4, 30))
-            net6 = ipaddress.IPv6Network((int(v6.network_address) + (index << 64), 64))
-            vnet = Vnet(
-                id=f"h{tf.number}v{v.slot}",
-                zone=tf.zone.id,
-                vni=HOSTING_VNI_BASE + index,
-                cidr=net4,
-                gateway=net4.network_address + 1,
-                mtu=settings.underlay.mtu - VXLAN_OVERHEAD if tf.zone.mtu is None else tf.zone.mtu,
-                description=f"dedicated network of {v.name}",
-            )
-            dedicated.append(vnet)
-            nic = Nic(
-                bridge=vnet.id,
-                ipv4=ipaddress.IPv4Interface(f"{net4.network_address + 2}/30"),
-                gateway4=vnet.gateway,
-                mtu=vnet.mtu,
-                mac=_mac(vm_id, 0),
-                ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 1}/64"),
-                gateway6=ipaddress.IPv6Address("fe80::1"),
-            )
+            nics.append(_hosted_nic(vm_id, len(nics), *hosted, settings))
         vms.append(
             Vm(
                 tenant=tf.name,
@@ -184,7 +207,7 @@ def _resolve_vms(
                 cores=v.cores,
                 memory_mb=v.memory_mb,
                 disk_gb=v.disk_gb,
-                nics=(nic,),
+                nics=tuple(nics),
                 ssh_keys=tuple(dict.fromkeys(keys + tuple(v.ssh_keys))),
                 guest_agent=v.guest_agent,
                 stateful=v.stateful,
@@ -195,7 +218,7 @@ def _resolve_vms(
                 keep_apart_from=tuple(v.keep_apart_from),
             )
         )
-    return vms, dedicated, problems
+    return vms, problems
 
 
 def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
@@ -218,7 +241,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         vni = v.vni if v.vni is not None else tf.number * VNIS_PER_TENANT + i + 1
         gateway = v.gateway if v.gateway is not None else next(v.cidr.hosts())
         vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
-    vms, dedicated, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
+    vms, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
     problems += vm_problems
     if tf.humhub is not None and tf.humhub.vnet not in {v.id for v in vnets}:
         problems.append(Problem(source, "humhub.vnet", f"'{tf.humhub.vnet}' is not a VNet of this tenant"))
@@ -234,7 +257,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         users=tuple(tf.users),
         zone_id=tf.zone.id,
         zone_mtu=mtu,
-        vnets=tuple(vnets + dedicated),
+        vnets=tuple(vnets),
         storages=tuple(tf.storages),
         source=source,
         vms=tuple(vms),
@@ -295,7 +318,7 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         "zone id",
         "zone ids are cluster-wide; pick another",
     )
-    vnet_places = [(t, i, v) for t in tenants for i, v in enumerate(t.vnets)]  # dedicated VNets come after
+    vnet_places = [(t, i, v) for t in tenants for i, v in enumerate(t.vnets)]
     problems += _unique(
         ((v.id, t.source, f"vnets[{i}].id") for t, i, v in vnet_places),
         "VNet id",

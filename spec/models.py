@@ -299,6 +299,72 @@ class HumHubSpec(_Strict):
         return self.download_url or f"https://download.humhub.com/downloads/install/humhub-{self.version}.tar.gz"
 
 
+class ProxyEngine(StrEnum):
+    """How a reverse proxy is run."""
+
+    NPM = "npm"  # Nginx Proxy Manager in Docker Compose (setup A's rProxy)
+    CADDY = "caddy"  # a Caddyfile with automatic HTTPS
+
+
+class RouteSpec(_Strict):
+    """host name -> internal upstream, served with TLS from Let's Encrypt."""
+
+    host: str = Field(description="Public host name (a DNS name; no underscores).")
+    upstream: ipaddress.IPv4Address = Field(description="Internal address of the upstream.")
+    port: int = Field(default=80, ge=1, le=65535, description="Upstream port.")
+    scheme: Literal["http", "https"] = Field(default="http", description="Scheme towards the upstream.")
+    allow_from: list[ipaddress.IPv4Network] = Field(default_factory=list, description="Client allow-list; empty: all.")
+    websocket: bool = Field(default=True, description="Pass websocket upgrades.")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if not DNS_NAME.fullmatch(v):
+            raise ValueError(f"'{v}' is not a lower-case DNS name (letters, digits, '-'; no '_')")
+        return v
+
+
+class PublicNicSpec(_Strict):
+    """A NIC on the public bridge (setup A's rProxy has public IPv4 and IPv6)."""
+
+    ipv4: ipaddress.IPv4Interface = Field(description="Public IPv4 address with prefix.")
+    gateway4: ipaddress.IPv4Address = Field(description="IPv4 default gateway.")
+    ipv6: ipaddress.IPv6Interface | None = Field(default=None, description="Public IPv6 address with prefix.")
+    gateway6: ipaddress.IPv6Address | None = Field(default=None, description="IPv6 default gateway.")
+
+
+class ProxySpec(_Strict):
+    """The tenant's reverse proxy VM (and the router of its VNets)."""
+
+    engine: ProxyEngine = Field(description="`npm` or `caddy`.")
+    name: str = Field(description="VM host name, e.g. rproxy.")
+    slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant.")
+    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
+    node: str | None = Field(default=None, description="As vms[].node.")
+    acme_email: str = Field(description="Let's Encrypt account e-mail (NPM: also its admin login).")
+    public: PublicNicSpec | None = Field(
+        default=None, description="Own public NIC (setup A). Without it the proxy uses an uplink to the provider edge."
+    )
+    routes: list[RouteSpec] = Field(default_factory=list, description="Routes besides the services' own.")
+
+    @field_validator("acme_email")
+    @classmethod
+    def _mail(cls, v: str) -> str:
+        if not EMAIL.fullmatch(v):
+            raise ValueError(f"'{v}' is not an e-mail address")
+        return v
+
+
+class ForwardSpec(_Strict):
+    """An IPv4 port forward from the provider edge's primary address to a hosted VM (setup B)."""
+
+    proto: Literal["tcp", "udp"] = Field(description="Protocol.")
+    public_port: int = Field(ge=1, le=65535, description="Port on the edge's primary public address.")
+    vm: str = Field(description="Name of a VM of this tenant on a dedicated network.")
+    port: int | None = Field(default=None, ge=1, le=65535, description="Port on the VM; defaults to public_port.")
+    why: str = Field(min_length=3, description="Why this port is open (every allowed port is justified).")
+
+
 class TenantFile(_Strict):
     """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
 
@@ -321,6 +387,12 @@ class TenantFile(_Strict):
     )
     vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
     humhub: HumHubSpec | None = Field(default=None, description="A HumHub site in prod and test (setup A).")
+    proxy: ProxySpec | None = Field(default=None, description="The tenant's reverse proxy and router.")
+    public_ipv4: ipaddress.IPv4Address | None = Field(
+        default=None, description="The tenant's secondary public address on the provider edge (setup D): 80/443 "
+        "go to its proxy.",
+    )
+    forwards: list[ForwardSpec] = Field(default_factory=list, description="Port forwards to hosted VMs (setup B).")
 
     def all_vms(self) -> list[VmSpec]:
         """`vms` plus the VMs the services declare (HumHub instances, the desktop), as plain VM specs."""
@@ -364,6 +436,27 @@ class TenantFile(_Strict):
                         description="admin desktop, reachable only through the Proxmox console",
                     )
                 )
+        if self.proxy is not None and self.vnets:
+            p = self.proxy
+            out.append(
+                VmSpec(
+                    name=p.name,
+                    slot=p.slot,
+                    role="proxy",
+                    vm_id=p.vm_id,
+                    node=p.node,
+                    vnet=self.vnets[0].id,
+                    address=self.vnets[0].gateway or next(self.vnets[0].cidr.hosts()),
+                    cores=2,
+                    memory_mb=2048,
+                    disk_gb=20,
+                    stateful=p.engine is ProxyEngine.NPM,
+                    stateless_reason=None
+                    if p.engine is ProxyEngine.NPM
+                    else "Caddy's config is rendered; certificates are re-issued",
+                    description=f"reverse proxy ({p.engine}) and router of tenant {self.name}",
+                )
+            )
         return out
 
     @field_validator("name")
@@ -374,6 +467,14 @@ class TenantFile(_Strict):
                 f"'{v}' must be 2-24 characters: lower case letters and digits, words joined by single '-'"
             )
         return v
+
+    @model_validator(mode="after")
+    def _proxy(self) -> TenantFile:
+        if self.proxy is not None and not self.vnets:
+            raise ValueError("proxy: a proxy needs at least one VNet (it is the router of the tenant's VNets)")
+        if self.public_ipv4 is not None and (self.proxy is None or self.proxy.public is not None):
+            raise ValueError("public_ipv4 needs a proxy without its own public NIC (it is DNATed to the proxy)")
+        return self
 
     @model_validator(mode="after")
     def _unique_inside(self) -> TenantFile:
@@ -586,6 +687,22 @@ class HaSpec(_Config):
 SECRET_CONFIG_KEYS = ("pbsPassword", "pbsEncryptionKey", "pbsSshPrivateKey")
 
 
+class EdgeSpec(_Config):
+    """The provider edge: router of hosted VMs (setup B) and of tenant proxies' uplinks (setup D), NAT to the world."""
+
+    name: str = Field(default="edge", description="VM host name.")
+    vm_id: int = Field(default=100, ge=100, le=999_999_999, description="PVE VM ID.")
+    node: str | None = Field(default=None, description="PVE node; the first node when omitted.")
+    public_ipv4: ipaddress.IPv4Interface = Field(description="Primary public IPv4 (egress SNAT, forwards).")
+    gateway4: ipaddress.IPv4Address = Field(description="Upstream IPv4 gateway.")
+    public_ipv6: ipaddress.IPv6Interface = Field(description="Public IPv6 of the edge.")
+    gateway6: ipaddress.IPv6Address = Field(description="Upstream IPv6 gateway.")
+    admin_from: list[ipaddress.IPv4Network] = Field(default_factory=list, description="Who may SSH to the edge.")
+    transit_zone: SdnId = Field(default="provider", description="The provider's VXLAN zone.")
+    transit_vnet: SdnId = Field(default="transit", description="VLAN-aware VNet carrying one VLAN per hosted net.")
+    transit_vni: int = Field(default=999_000, ge=VNI_MIN, le=VNI_MAX, description="VNI of the transit VNet.")
+
+
 class StackSettings(_Config):
     """Everything under `proxcloud:` in Pulumi.<stack>.yaml (less the secret keys)."""
 
@@ -602,6 +719,7 @@ class StackSettings(_Config):
         default=False, description="Protect every stateful VM and every tenant pool (set in prod): deletes fail."
     )
     hosting: HostingSpec | None = Field(default=None, description="Pools for dedicated VM networks (setup B).")
+    edge: EdgeSpec | None = Field(default=None, description="The provider edge router (setups B and D).")
     dns_servers: list[ipaddress.IPv4Address] = Field(
         default_factory=list, description="Resolvers given to VMs by cloud-init; the gateway when empty."
     )

@@ -287,11 +287,11 @@ def test_networkd_files_use_documented_keys_and_valid_values() -> None:
 
 
 def test_twin_networkd_check_sees_a_misspelt_key_and_a_bad_address() -> None:
-    text = networkd_files(SPEC)["/etc/systemd/network/10-public.network"]
+    text = networkd_files(SPEC)["/etc/systemd/network/05-public.network"]
     broken = text.replace("IPForward=yes", "IPForwarding=yes").replace(
         "Address=203.0.113.10/24", "Address=203.0.113.300/24"
     )
-    assert len(networkd_problems("10-public.network", broken)) == 2
+    assert len(networkd_problems("05-public.network", broken)) == 2
 
 
 def _values(text: str, key: str) -> list[str]:
@@ -300,12 +300,12 @@ def _values(text: str, key: str) -> list[str]:
 
 def test_networkd_carries_public_addresses_gateways_and_vlans() -> None:
     files = networkd_files(SPEC)
-    public = files["/etc/systemd/network/10-public.network"]
+    public = files["/etc/systemd/network/05-public.network"]
     assert _values(public, "Address") == ["203.0.113.10/24", "203.0.113.20/32", "2001:db8::10/64"]
     assert _values(public, "Gateway") == ["203.0.113.1", "2001:db8::1"]
-    assert _values(files["/etc/systemd/network/20-internal.network"], "VLAN") == ["vlan101", "vlan102"]
-    assert _values(files["/etc/systemd/network/30-vlan102.netdev"], "Id") == ["102"]
-    vlan = files["/etc/systemd/network/30-vlan101.network"]
+    assert _values(files["/etc/systemd/network/06-internal.network"], "VLAN") == ["vlan101", "vlan102"]
+    assert _values(files["/etc/systemd/network/07-vlan102.netdev"], "Id") == ["102"]
+    vlan = files["/etc/systemd/network/07-vlan101.network"]
     assert _values(vlan, "Address") == ["10.100.0.1/30", "2001:db8:1:1::1/64"]
     assert _values(vlan, "IPForward") == ["yes"]
 
