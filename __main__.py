@@ -6,6 +6,7 @@ import pulumi
 
 from components.backup import BackupPlan, BackupPlanArgs
 from components.config import namespace_config
+from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.outputs import stack_outputs
@@ -25,13 +26,23 @@ settings = platform.settings
 secrets = pulumi.Config("proxcloud")
 
 sdn = SdnApply("sdn", SdnApplyArgs(fingerprint=sdn_fingerprint(platform)))
-vms = [vm for t in platform.tenants for vm in t.vms]
+vms = [vm for t in platform.tenants for vm in t.vms] + ([platform.edge.vm] if platform.edge else [])
 image_ids = {}
 if vms and settings.image is not None:
     image = CloudImage("debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms]))
     image_ids = image.file_ids
-tenants = {t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids)) for t in platform.tenants}
-sdn.apply([obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects])
+ops_key = secrets.require_secret("opsSshPrivateKey")
+tenants = {
+    t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids, ops_key)) for t in platform.tenants
+}
+sdn_objects = [obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects]
+if platform.edge is not None:
+    edge = ProviderEdge(
+        "edge",
+        ProviderEdgeArgs(platform.edge, settings, platform.vteps, platform.node_names, sdn.finalizer, image_ids),
+    )
+    sdn_objects += edge.sdn_objects
+sdn.apply(sdn_objects)
 
 backups = None
 if settings.backup is not None:

@@ -8,10 +8,12 @@ import pulumi
 import pulumi_proxmoxve as px
 import pulumi_random as random
 
+from components.edge import ReverseProxy, ReverseProxyArgs
 from components.humhub import HumHubStack, HumHubStackArgs
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
 from render.cloudinit import CloudConfig, render_user_data
+from render.edge import Route
 from spec.access import grants
 from spec.models import StackSettings
 from spec.platform import Platform, TenantSpec
@@ -33,6 +35,8 @@ class TenantArgs:
     """Stack settings: datastores, domain, resolvers, protection."""
     image_file_ids: dict[str, pulumi.Output[str]]
     """Cloud image volume id per node, for the tenant's VMs."""
+    ops_ssh_private_key: pulumi.Input[str]
+    """The operators' SSH key (secret): the proxy's route changes are applied over SSH."""
 
     @classmethod
     def of(
@@ -41,8 +45,17 @@ class TenantArgs:
         platform: Platform,
         sdn_finalizer: pulumi.Resource,
         image_file_ids: dict[str, pulumi.Output[str]],
+        ops_ssh_private_key: pulumi.Input[str],
     ) -> TenantArgs:
-        return cls(tenant, platform.vteps, platform.node_names, sdn_finalizer, platform.settings, image_file_ids)
+        return cls(
+            tenant,
+            platform.vteps,
+            platform.node_names,
+            sdn_finalizer,
+            platform.settings,
+            image_file_ids,
+            ops_ssh_private_key,
+        )
 
 
 class Tenant(pulumi.ComponentResource):
@@ -161,6 +174,22 @@ class Tenant(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
             self.vms.update(self.humhub.instances)
+        self.proxy: ReverseProxy | None = None
+        if t.proxy is not None:
+            self.proxy = ReverseProxy(
+                f"{name}-proxy",
+                ReverseProxyArgs(
+                    spec=t.proxy,
+                    vm=t.vm(t.proxy.name),
+                    routes=routes_of(t),
+                    lans=[str(v.cidr) for v in t.vnets],
+                    settings=settings,
+                    image_file_ids=args.image_file_ids,
+                    ssh_private_key=args.ops_ssh_private_key,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
+            )
+            self.vms[t.proxy.name] = self.proxy.vm
         self.pool_id = self.pool.pool_id
         self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
         self.register_outputs(
@@ -172,3 +201,15 @@ class Tenant(pulumi.ComponentResource):
                 "initial_passwords": self.initial_passwords,
             }
         )
+
+
+def routes_of(t: TenantSpec) -> list[Route]:
+    """The proxy's routes: the declared ones, then one per HumHub instance (host -> its internal port 80)."""
+    assert t.proxy is not None
+    routes = [
+        Route(r.host, str(r.upstream), r.port, r.scheme, tuple(str(n) for n in r.allow_from), r.websocket)
+        for r in t.proxy.routes
+    ]
+    if t.humhub is not None:
+        routes += [Route(i.public_host, str(i.address), 80) for i in t.humhub.instances]
+    return routes

@@ -60,10 +60,11 @@ class CloudInitVm(pulumi.ComponentResource):
             source_raw=px.FileLegacySourceRawArgs(data=args.user_data, file_name=f"{vm.tenant}-{vm.name}-user.yaml"),
             opts=child,
         )
+        addressed = [nic for nic in vm.nics if nic.ipv4 is not None]  # trunks come last and stay unconfigured
         ip_configs = [
             px.VmLegacyInitializationIpConfigArgs(
                 ipv4=px.VmLegacyInitializationIpConfigIpv4Args(
-                    address=str(nic.ipv4), gateway=str(nic.gateway4) if nic.gateway4 and i == 0 else None
+                    address=str(nic.ipv4), gateway=str(nic.gateway4) if nic.gateway4 else None
                 ),
                 ipv6=px.VmLegacyInitializationIpConfigIpv6Args(
                     address=str(nic.ipv6), gateway=str(nic.gateway6) if nic.gateway6 else None
@@ -71,9 +72,9 @@ class CloudInitVm(pulumi.ComponentResource):
                 if nic.ipv6
                 else None,
             )
-            for i, nic in enumerate(vm.nics)
+            for nic in addressed
         ]
-        dns = args.dns_servers or [str(vm.nics[0].gateway4)]
+        dns = args.dns_servers or [str(n.gateway4) for n in addressed if n.gateway4][:1]
         self.machine = px.VmLegacy(
             f"{name}-vm",
             name=vm.name,

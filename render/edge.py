@@ -245,6 +245,19 @@ def npm_apply_command(
     )
 
 
+def caddy_apply_command(sudo: str = "sudo", path: str = CADDYFILE_PATH) -> str:
+    """Shell command that takes a new Caddyfile on stdin, validates it with Caddy and only then swaps and reloads.
+
+    For a pulumi-command remote.Command after the first boot (stdin = caddyfile(...), triggers on its text).
+    """
+    run = f"{sudo} " if sudo else ""
+    return (
+        f"{run}install -m 0644 /dev/stdin {path}.new && "
+        f"{run}caddy validate --config {path}.new --adapter caddyfile && "
+        f"{run}mv {path}.new {path} && {run}systemctl reload caddy"
+    )
+
+
 def npm_sync_script() -> str:
     """The text of render/npm_sync.py, shipped to the VM as NPM_SYNC_PATH."""
     return resources.files("render").joinpath("npm_sync.py").read_text()

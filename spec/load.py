@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
 from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
 from spec.platform import Nic, Platform, Tenant, Vm, Vnet
@@ -97,8 +98,9 @@ def hosted_net(
     return index, net4, net6
 
 
-def _hosted_nic(vm_id: int, nic: int, vlan: int, net4: ipaddress.IPv4Network, net6: ipaddress.IPv6Network,
-                settings: StackSettings) -> Nic:
+def _hosted_nic(
+    vm_id: int, nic: int, vlan: int, net4: ipaddress.IPv4Network, net6: ipaddress.IPv6Network, settings: StackSettings
+) -> Nic:
     """A NIC on the transit VNet, tagged with its VLAN: VM .2/30 and ::2/64, the edge .1 and ::1."""
     assert settings.edge is not None
     return Nic(
@@ -177,7 +179,18 @@ def _resolve_vms(
                             mac=_mac(vm_id, len(nics)),
                         )
                     )
-            pub = tf.proxy.public
+            pub = settings.public_addresses.get(tf.name) if tf.proxy.public else None
+            if tf.proxy.public and (pub is None or pub.gateway4 is None):
+                problems.append(
+                    Problem(
+                        source,
+                        "proxy.public",
+                        "the proxy wants its own public NIC, but the stack has no public address with gateway for "
+                        f"tenant {tf.name}",
+                        f"add proxcloud:publicAddresses.{tf.name} (ipv4, gateway4, ipv6, gateway6)",
+                    )
+                )
+                continue
             if pub is not None:
                 nics.append(
                     Nic(
@@ -190,7 +203,7 @@ def _resolve_vms(
                         gateway6=pub.gateway6,
                     )
                 )
-        if not nics or (is_proxy and tf.proxy is not None and tf.proxy.public is None):
+        if not nics or (is_proxy and tf.proxy is not None and not tf.proxy.public):
             hosted = hosted_net(tf.number, v.slot, settings)
             if isinstance(hosted, str):
                 problems.append(Problem(source, f"{field}.slot" if nics else field, hosted))
@@ -262,6 +275,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         source=source,
         vms=tuple(vms),
         humhub=tf.humhub,
+        proxy=tf.proxy,
     )
     return tenant, problems
 
@@ -361,6 +375,12 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
                         "add proxcloud:backup to the stack config, or mark the VM stateful: false with a reason",
                     )
                 )
+    known = {t.name for t in tenants}
+    for name in settings.public_addresses:
+        if name not in known:
+            problems.append(
+                Problem(config_file, f"{CONFIG_NAMESPACE}:publicAddresses.{name}", "is not a tenant of this stack")
+            )
     bridge = settings.public_bridge
     problems += [
         Problem(t.source, f"vnets[{i}].id", f"'{v.id}' is the public bridge's name", "pick another VNet id")
@@ -409,6 +429,7 @@ def load_platform(
                 )
         files = [f for f in files if f.stem in set(settings.tenants)]
     tenants: list[Tenant] = []
+    parsed: dict[str, TenantFile] = {}
     for path in files:
         shown = f"{settings.tenants_dir}/{path.name}"
         tf, file_problems = read_tenant_file(path, shown)
@@ -417,7 +438,12 @@ def load_platform(
             tenant, tenant_problems = _resolve_tenant(tf, shown, settings)
             problems += tenant_problems
             tenants.append(tenant)
+            parsed.setdefault(tf.name, tf)
     problems += check_platform(tenants, settings, config_file)
+    edge = None
+    if not problems:
+        edge, edge_problems = resolve_edge(tenants, parsed, settings, config_file)
+        problems += edge_problems
     if problems:
         raise SpecError(problems)
-    return Platform(project=project, stack=stack, settings=settings, tenants=tuple(tenants))
+    return Platform(project=project, stack=stack, settings=settings, tenants=tuple(tenants), edge=edge)

@@ -325,10 +325,11 @@ class RouteSpec(_Strict):
 
 
 class PublicNicSpec(_Strict):
-    """A NIC on the public bridge (setup A's rProxy has public IPv4 and IPv6)."""
+    """A tenant's public address in this stack: its proxy's own public NIC (with gateway; setup A), or a secondary
+    address of the provider edge DNATed to the proxy (without gateway; setup D)."""
 
     ipv4: ipaddress.IPv4Interface = Field(description="Public IPv4 address with prefix.")
-    gateway4: ipaddress.IPv4Address = Field(description="IPv4 default gateway.")
+    gateway4: ipaddress.IPv4Address | None = Field(default=None, description="IPv4 gateway (own NIC only).")
     ipv6: ipaddress.IPv6Interface | None = Field(default=None, description="Public IPv6 address with prefix.")
     gateway6: ipaddress.IPv6Address | None = Field(default=None, description="IPv6 default gateway.")
 
@@ -342,8 +343,10 @@ class ProxySpec(_Strict):
     vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
     node: str | None = Field(default=None, description="As vms[].node.")
     acme_email: str = Field(description="Let's Encrypt account e-mail (NPM: also its admin login).")
-    public: PublicNicSpec | None = Field(
-        default=None, description="Own public NIC (setup A). Without it the proxy uses an uplink to the provider edge."
+    public: bool = Field(
+        default=False,
+        description="Own public NIC (setup A; address from proxcloud:publicAddresses). Otherwise an uplink to the "
+        "provider edge, which DNATs the tenant's public address (if any) to it.",
     )
     routes: list[RouteSpec] = Field(default_factory=list, description="Routes besides the services' own.")
 
@@ -388,10 +391,6 @@ class TenantFile(_Strict):
     vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
     humhub: HumHubSpec | None = Field(default=None, description="A HumHub site in prod and test (setup A).")
     proxy: ProxySpec | None = Field(default=None, description="The tenant's reverse proxy and router.")
-    public_ipv4: ipaddress.IPv4Address | None = Field(
-        default=None, description="The tenant's secondary public address on the provider edge (setup D): 80/443 "
-        "go to its proxy.",
-    )
     forwards: list[ForwardSpec] = Field(default_factory=list, description="Port forwards to hosted VMs (setup B).")
 
     def all_vms(self) -> list[VmSpec]:
@@ -472,8 +471,6 @@ class TenantFile(_Strict):
     def _proxy(self) -> TenantFile:
         if self.proxy is not None and not self.vnets:
             raise ValueError("proxy: a proxy needs at least one VNet (it is the router of the tenant's VNets)")
-        if self.public_ipv4 is not None and (self.proxy is None or self.proxy.public is not None):
-            raise ValueError("public_ipv4 needs a proxy without its own public NIC (it is DNATed to the proxy)")
         return self
 
     @model_validator(mode="after")
@@ -684,7 +681,7 @@ class HaSpec(_Config):
 
 
 # Secret config keys: read with `require_secret`, never part of the (plain) settings model.
-SECRET_CONFIG_KEYS = ("pbsPassword", "pbsEncryptionKey", "pbsSshPrivateKey")
+SECRET_CONFIG_KEYS = ("pbsPassword", "pbsEncryptionKey", "pbsSshPrivateKey", "opsSshPrivateKey")
 
 
 class EdgeSpec(_Config):
@@ -720,6 +717,9 @@ class StackSettings(_Config):
     )
     hosting: HostingSpec | None = Field(default=None, description="Pools for dedicated VM networks (setup B).")
     edge: EdgeSpec | None = Field(default=None, description="The provider edge router (setups B and D).")
+    public_addresses: dict[str, PublicNicSpec] = Field(
+        default_factory=dict, description="Per tenant name: its public address in this stack (see PublicNicSpec)."
+    )
     dns_servers: list[ipaddress.IPv4Address] = Field(
         default_factory=list, description="Resolvers given to VMs by cloud-init; the gateway when empty."
     )

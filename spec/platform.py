@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from spec.models import AccessProfile, HumHubSpec, StackSettings, UserSpec
+from spec.models import AccessProfile, HumHubSpec, ProxySpec, StackSettings, UserSpec
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Nic:
     """One guest NIC: its bridge (a VNet), static addresses and gateways. The PVE firewall flag is always on."""
 
     bridge: str
-    ipv4: ipaddress.IPv4Interface
+    ipv4: ipaddress.IPv4Interface | None  # None: an unaddressed trunk (the edge's VLANs live on it)
     gateway4: ipaddress.IPv4Address | None
     mtu: int
     mac: str
@@ -68,6 +68,7 @@ class Vm:
 
     @property
     def address(self) -> ipaddress.IPv4Address:
+        assert self.nics[0].ipv4 is not None
         return self.nics[0].ipv4.ip
 
     @property
@@ -92,14 +93,21 @@ class Tenant:
     source: str  # the tenant file, for messages
     vms: tuple[Vm, ...] = ()
     humhub: HumHubSpec | None = None
+    proxy: ProxySpec | None = None
 
     @property
     def service_vm_names(self) -> set[str]:
-        """VMs a service component (HumHubStack) builds, not the tenant's plain VM loop."""
-        if self.humhub is None:
-            return set()
-        names = {i.name for i in self.humhub.instances}
-        return names | ({self.humhub.desktop.name} if self.humhub.desktop else set())
+        """VMs a service component (HumHubStack, ReverseProxy) builds, not the tenant's plain VM loop."""
+        names: set[str] = set()
+        if self.humhub is not None:
+            names |= {i.name for i in self.humhub.instances}
+            names |= {self.humhub.desktop.name} if self.humhub.desktop else set()
+        if self.proxy is not None:
+            names.add(self.proxy.name)
+        return names
+
+    def vm(self, name: str) -> Vm:
+        return next(v for v in self.vms if v.name == name)
 
     @property
     def pool_id(self) -> str:
@@ -118,6 +126,51 @@ TenantSpec = Tenant  # the name components use, beside their own Tenant componen
 
 
 @dataclass(frozen=True)
+class HostedNet:
+    """A VLAN on the transit VNet: a /30 and a /64 between the provider edge and one VM."""
+
+    name: str  # <tenant>-<vm>
+    vlan: int
+    ipv4: ipaddress.IPv4Network
+    ipv6: ipaddress.IPv6Network
+
+    @property
+    def vm_address(self) -> ipaddress.IPv4Address:
+        return self.ipv4.network_address + 2
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A port of the edge's primary address DNATed to a hosted VM."""
+
+    tenant: str
+    proto: str
+    public_port: int
+    target: ipaddress.IPv4Address
+    target_port: int
+    why: str
+
+
+@dataclass(frozen=True)
+class Secondary:
+    """A tenant's secondary public address: 80/443 DNATed to its proxy (setup D)."""
+
+    tenant: str
+    address: ipaddress.IPv4Address
+    target: ipaddress.IPv4Address
+
+
+@dataclass(frozen=True)
+class EdgePlan:
+    """The provider edge router and everything it routes."""
+
+    vm: Vm
+    hosted: tuple[HostedNet, ...]
+    forwards: tuple[Forward, ...]
+    secondaries: tuple[Secondary, ...]
+
+
+@dataclass(frozen=True)
 class Platform:
     """Everything one stack deploys."""
 
@@ -125,6 +178,7 @@ class Platform:
     stack: str
     settings: StackSettings
     tenants: tuple[Tenant, ...]
+    edge: EdgePlan | None = None
 
     @property
     def vteps(self) -> list[str]:

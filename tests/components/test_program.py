@@ -16,23 +16,28 @@ APPLIER = "proxmoxve:sdn/applier:Applier"
 def test_counts_per_type(plan: Recording) -> None:
     counts = Counter(r.type for r in plan.resources)
     assert counts[TENANT] == 4
-    assert counts[ZONE] == 4
-    assert counts[VNET] == 7  # 2 + 2 setup D tiers, setup A's LAN, 2 dedicated networks of hosted VMs
-    assert counts[SUBNET] == 7
+    assert counts[ZONE] == 5  # one per tenant, the provider's transit zone
+    assert counts[VNET] == 6  # 2 + 2 setup D tiers, setup A's LAN, the transit VNet
+    assert counts[SUBNET] == 5  # the transit VNet has none: its VLANs are routed by the edge
     assert counts[APPLIER] == 2
-    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 4
+    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 5  # 4 tenants and the provider
     assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 4
     assert counts["proxcloud:index:HumHubStack"] == 1
-    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 5
+    assert counts["proxcloud:index:ReverseProxy"] == 3
+    assert counts["proxcloud:index:ProviderEdge"] == 1
+    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 9  # 2 hosted, 3 HumHub/desktop, 3 proxies, the edge
 
 
-def test_every_zone_object_is_inside_its_tenant(plan: Recording) -> None:
+def test_every_zone_object_is_inside_its_tenant_or_the_edge(plan: Recording) -> None:
     by_urn = plan.by_urn()
     for r in plan.resources:
         if r.type in (ZONE, VNET, SUBNET):
-            vxlan = by_urn[r.parent]
-            assert vxlan.type == "proxcloud:index:VxlanZone"
-            assert by_urn[vxlan.parent].type == TENANT
+            owner = by_urn[r.parent]
+            if owner.type == "proxcloud:index:ProviderEdge":
+                assert r.inputs["resourceId"] in ("provider", "transit")
+                continue
+            assert owner.type == "proxcloud:index:VxlanZone"
+            assert by_urn[owner.parent].type == TENANT
 
 
 def test_one_applier_after_every_sdn_object(plan: Recording) -> None:

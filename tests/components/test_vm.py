@@ -41,12 +41,13 @@ def test_every_nic_has_the_firewall_flag(plan: Recording) -> None:
 
 def test_dedicated_network_of_a_hosted_vm(plan_dev: Recording) -> None:
     www = plan_dev.one(VM, "hosting-verein-www-vm").inputs
-    assert www["networkDevices"][0]["bridge"] == "h3v1"
+    nic = www["networkDevices"][0]
+    assert nic["bridge"] == "transit" and nic["vlanId"] == 301  # tenant number 3 * 100 + slot 1
     ip = www["initialization"]["ipConfigs"][0]
     assert ip["ipv4"] == {"address": "10.200.4.182/30", "gateway": "10.200.4.181"}
-    assert ip["ipv6"] == {"address": "2001:db8:200:12d::1/64", "gateway": "fe80::1"}
-    vnet = plan_dev.one("proxmoxve:sdn/vnet:Vnet", "hosting-vxlan-h3v1").inputs
-    assert vnet["tag"] == 1000301 and vnet["zone"] == "hosting"
+    assert ip["ipv6"] == {"address": "2001:db8:200:12d::2/64", "gateway": "2001:db8:200:12d::1"}
+    transit = plan_dev.one("proxmoxve:sdn/vnet:Vnet", "edge-transit").inputs
+    assert transit["vlanAware"] is True and transit["zone"] == "provider"
 
 
 def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path) -> None:
@@ -54,7 +55,11 @@ def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path
     assert snippets
     secret = {s.name for s in snippets if s.inputs["sourceRaw"]["data"] == "[secret]"}
     # HumHub's user data carries its passwords, so it is a secret as a whole (its text is checked in render tests)
-    assert secret == {"community-humhub-humhub-user-data", "community-humhub-humhub-test-user-data"}
+    assert secret == {
+        "community-humhub-humhub-user-data",
+        "community-humhub-humhub-test-user-data",
+        "community-proxy-vm-user-data",  # NPM's admin password
+    }
     for s in snippets:
         assert s.inputs["contentType"] == "snippets"
         if s.name in secret:

@@ -61,7 +61,7 @@ def test_router_passes_cloud_init_schema(tmp_path: Path) -> None:
     assert_valid_cloud_config(text, tmp_path)
     files = _files(yaml.safe_load(text))
     assert files[NFTABLES_PATH]["content"] == nftables_ruleset(SPEC)
-    assert "/etc/systemd/network/10-public.network" in files
+    assert "/etc/systemd/network/05-public.network" in files
 
 
 def test_twin_schema_rejects_a_broken_edge_config(tmp_path: Path) -> None:

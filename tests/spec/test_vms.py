@@ -32,7 +32,13 @@ BACKUP = {
     "start": "01:30",
     "mailto": "ops@example.net",
 }
-CFG = {**CONFIG, "image": IMAGE, "hosting": HOSTING, "backup": BACKUP}
+EDGE = {
+    "publicIpv4": "203.0.113.10/24",
+    "gateway4": "203.0.113.1",
+    "publicIpv6": "2001:db8:1::10/64",
+    "gateway6": "2001:db8:1::1",
+}
+CFG = {**CONFIG, "image": IMAGE, "hosting": HOSTING, "backup": BACKUP, "edge": EDGE}
 
 
 def vm(**kw: Any) -> dict[str, Any]:
@@ -60,14 +66,14 @@ def test_dedicated_network_allocation(tmp_path: Path) -> None:
     a, b = (v.nics[0] for v in t.vms)
     assert str(a.ipv4) == "10.200.4.182/30" and str(a.gateway4) == "10.200.4.181"
     assert str(b.ipv4.network) == "10.200.4.184/30"
-    assert str(a.ipv6) == "2001:db8:200:12d::1/64"
-    assert a.bridge == "h3v1" and {v.id for v in t.vnets} >= {"h3v1", "h3v2"}
+    assert str(a.ipv6) == "2001:db8:200:12d::2/64" and str(a.gateway6) == "2001:db8:200:12d::1"
+    assert (a.bridge, a.vlan, b.vlan) == ("transit", 301, 302)
 
 
 @settings(max_examples=30, deadline=None)
 @given(
     st.dictionaries(
-        st.integers(min_value=1, max_value=160),
+        st.integers(min_value=1, max_value=40),
         st.lists(st.integers(min_value=1, max_value=99), min_size=1, max_size=5, unique=True),
         min_size=1,
         max_size=4,
@@ -84,7 +90,7 @@ def test_dedicated_networks_never_collide(slots_by_number: dict[int, list[int]])
     nics = [vm_.nics[0] for t in platform.tenants for vm_ in t.vms]
     assert len({n.ipv4.network for n in nics}) == len(nics)
     assert len({n.ipv6.network for n in nics}) == len(nics)
-    assert len({n.bridge for n in nics}) == len(nics)
+    assert len({n.vlan for n in nics}) == len(nics)
     assert all(n.ipv4.network.subnet_of(ipaddress.IPv4Network(HOSTING["ipv4Pool"])) for n in nics)
     assert all(n.ipv6.network.subnet_of(ipaddress.IPv6Network(HOSTING["ipv6Pool"])) for n in nics)
 
@@ -130,20 +136,21 @@ def test_vm_id_collision_across_tenants(tmp_path: Path) -> None:
 
 
 def test_dedicated_network_needs_hosting_pools(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"vms\[0\]: a VM without vnet needs a dedicated network"):
+    with pytest.raises(SpecError, match=r"vms\[0\]: the stack has no proxcloud:hosting pools and proxcloud:edge"):
         load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE, "backup": BACKUP})
 
 
 def test_vms_need_an_image(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"vms: the stack has no proxcloud:image"):
-        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "hosting": HOSTING, "backup": BACKUP})
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "hosting": HOSTING, "backup": BACKUP, "edge": EDGE})
 
 
 def test_stateful_vms_need_backups(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"vms\[0\]: stateful VM web1 would have no backup"):
-        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE, "hosting": HOSTING})
+        load(tmp_path, [tenant(vms=[vm()])], {**CONFIG, "image": IMAGE, "hosting": HOSTING, "edge": EDGE})
     stateless = vm(stateful=False, stateless_reason="a cache, rebuilt by cloud-init")
-    assert load(tmp_path, [tenant(vms=[stateless])], {**CONFIG, "image": IMAGE, "hosting": HOSTING}).tenants
+    no_backup = {**CONFIG, "image": IMAGE, "hosting": HOSTING, "edge": EDGE}
+    assert load(tmp_path, [tenant(vms=[stateless])], no_backup).tenants
 
 
 @pytest.mark.parametrize(
@@ -175,7 +182,7 @@ def test_window_wraps_midnight() -> None:
 
 def test_slot_outside_the_hosting_pool(tmp_path: Path) -> None:
     small = {**CFG, "hosting": {"ipv4Pool": "10.200.0.0/24", "ipv6Pool": "2001:db8:200::/48"}}
-    with pytest.raises(SpecError, match=r"vms\[0\]\.slot: tenant number 1 slot 1 is outside the hosting pools"):
+    with pytest.raises(SpecError, match=r"vms\[0\]: tenant number 1 slot 1 gives hosted net 101, outside"):
         load(tmp_path, [tenant(vms=[vm()])], small)
 
 
