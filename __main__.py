@@ -7,6 +7,7 @@ import pulumi
 from components.backup import BackupPlan, BackupPlanArgs
 from components.config import namespace_config
 from components.edge import ProviderEdge, ProviderEdgeArgs
+from components.firewall import Firewall, FirewallArgs
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.outputs import stack_outputs
@@ -42,7 +43,12 @@ if platform.edge is not None:
         ProviderEdgeArgs(platform.edge, settings, platform.vteps, platform.node_names, sdn.finalizer, image_ids),
     )
     sdn_objects += edge.sdn_objects
-sdn.apply(sdn_objects)
+applier = sdn.apply(sdn_objects)
+
+machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
+if platform.edge is not None:
+    machines[platform.edge.vm.name] = edge.router.machine
+Firewall("firewall", FirewallArgs(platform, machines, applier))
 
 backups = None
 if settings.backup is not None:
@@ -63,7 +69,6 @@ if settings.backup is not None:
     )
 
 if len(platform.node_names) > 1 and vms:
-    machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
     HighAvailability(
         "ha",
         HighAvailabilityArgs(vms, machines, platform.node_names, settings.ha, ha_resources=settings.protect_stateful),

@@ -22,6 +22,9 @@ from pulumi.runtime.sync_await import _sync_await
 
 from spec.models import SECRET_CONFIG_KEYS
 
+# The secret config keys a stack needs; the user sets them with `pulumi config set --secret`.
+OFFLINE_SECRETS = ("proxmoxve:apiToken", *(f"proxcloud:{k}" for k in SECRET_CONFIG_KEYS))
+
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
@@ -190,8 +193,8 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
         if isinstance(value, dict) and set(value) == {"secure"}:
             continue  # an encrypted value; the plan runs without credentials
         out[key] = value if isinstance(value, str) else json.dumps(value)
-    for key in SECRET_CONFIG_KEYS:  # secrets are never in the repo: offline, a marked placeholder stands in
-        out.setdefault(f"proxcloud:{key}", f"offline-placeholder-{key}")
+    for key in OFFLINE_SECRETS:  # secrets are never in the repo: offline, a marked placeholder stands in
+        out.setdefault(key, f"offline-placeholder-{key.split(':')[1]}")
     return out
 
 
@@ -208,9 +211,7 @@ def run_program(
     """
     recording = Recording() if recording is None else recording
     mocks = PlanMocks()
-    pulumi.runtime.set_all_config(
-        stack_config(stack) if config is None else config, [f"proxcloud:{k}" for k in SECRET_CONFIG_KEYS]
-    )
+    pulumi.runtime.set_all_config(stack_config(stack) if config is None else config, list(OFFLINE_SECRETS))
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=True, monitor=RecordingMonitor(mocks, recording)
     )

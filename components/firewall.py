@@ -1,0 +1,291 @@
+"""Firewall: the PVE firewall of the whole stack, generated from the intended flows (spec/flows.py).
+
+- Cluster: firewall on, input DROP for the hosts with their management ports open to `management` only and VXLAN
+  (udp/4789) between the VTEPs; nftables (`proxmox-firewall`) on every node, which VNet rules need.
+- IP sets: `world` (everything but private ranges), `management`, `vteps`, and per tenant `t<N>-lans`.
+- Security groups per tenant and role (`t<N>-<role>`) with the role's inbound flows, each commented with its reason.
+- Every guest: firewall on, input DROP, output ACCEPT, MAC filter; its rules insert its role's group, then its own
+  flows (forwards), then what routers need (a proxy routes its tenant's egress, the edge its hosted nets').
+- Every tenant VNet: forward policy DROP; the flows inside it, and egress to `world` (through the proxy).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_proxmoxve as px
+
+from components.vnet_firewall import VnetFirewallRules, VnetFirewallRulesArgs, pve_connection
+from spec.flows import INTERNET, Flow, all_flows
+from spec.platform import Platform, Tenant, Vm
+
+PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")
+Rules = px.firewall.RulesLegacyRuleArgs
+
+
+def group_name(t: Tenant, role: str) -> str:
+    """PVE security group names are cluster-wide and short: tenant number + role, at most 18 characters."""
+    return f"t{t.number}-{role}"[:18]
+
+
+@dataclass
+class FirewallArgs:
+    """Inputs of Firewall."""
+
+    platform: Platform
+    """The resolved platform: tenants, VMs, VNets, the edge."""
+    machines: dict[str, pulumi.Resource]
+    """VM name -> its VmLegacy (rules are written after the VM exists)."""
+    sdn_applier: pulumi.Resource
+    """The stack's SDN apply: VNet firewall writes need applied VNets."""
+
+
+class Firewall(pulumi.ComponentResource):
+    """Every firewall object of the stack."""
+
+    def __init__(self, name: str, args: FirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proxcloud:index:Firewall", name, None, opts)
+        p = args.platform
+        child = pulumi.ResourceOptions(parent=self)
+        flows = all_flows(p)
+        self.cluster = px.cluster.FirewallLegacy(
+            f"{name}-cluster",
+            enabled=True,
+            ebtables=True,
+            input_policy="DROP",
+            output_policy="ACCEPT",
+            log_ratelimit=px.cluster.FirewallLegacyLogRatelimitArgs(enabled=True, burst=5, rate="1/second"),
+            opts=child,
+        )
+        self.nodes = [
+            px.node.Firewall(f"{name}-node-{n}", node_name=n, enabled=True, nftables=True, opts=child)
+            for n in p.node_names
+        ]
+        ipsets = [
+            px.firewall.IpsetLegacy(
+                f"{name}-world",
+                name="world",
+                comment="the internet: everything but private and special ranges",
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name="0.0.0.0/0")]
+                + [px.firewall.IpsetLegacyCidrArgs(name=c, nomatch=True) for c in PRIVATE],
+                opts=child,
+            ),
+            px.firewall.IpsetLegacy(
+                f"{name}-management",
+                name="management",
+                comment="who may reach the PVE hosts' GUI, SSH and consoles",
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=str(p.settings.underlay.cidr))]
+                + [
+                    px.firewall.IpsetLegacyCidrArgs(name=str(c))
+                    for c in (p.settings.edge.admin_from if p.settings.edge else [])
+                ],
+                opts=child,
+            ),
+            px.firewall.IpsetLegacy(
+                f"{name}-vteps",
+                name="vteps",
+                comment="VXLAN tunnel ends of the nodes",
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=v) for v in p.vteps],
+                opts=child,
+            ),
+        ]
+        ipsets += [
+            px.firewall.IpsetLegacy(
+                f"{name}-{t.name}-lans",
+                name=f"t{t.number}-lans",
+                comment=f"the VNets of tenant {t.name}",
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=str(v.cidr)) for v in t.vnets],
+                opts=child,
+            )
+            for t in p.tenants
+            if t.vnets
+        ]
+        self.ipsets = ipsets
+        self.host_rules = px.firewall.RulesLegacy(
+            f"{name}-hosts",
+            rules=[
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    proto="tcp",
+                    dport="8006",
+                    source="+dc/management",
+                    comment="PVE GUI and API for the operators",
+                ),
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    proto="tcp",
+                    dport="22",
+                    source="+dc/management",
+                    comment="SSH to the nodes (operators; the provider's snippet uploads)",
+                ),
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    proto="tcp",
+                    dport="5900:5999,3128",
+                    source="+dc/management",
+                    comment="VNC and SPICE consoles",
+                ),
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    proto="udp",
+                    dport="4789",
+                    source="+dc/vteps",
+                    comment="VXLAN between the nodes' tunnel ends",
+                ),
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ipsets),
+        )
+        vms: dict[str, tuple[Tenant | None, Vm]] = {vm.name: (t, vm) for t in p.tenants for vm in t.vms}
+        if p.edge is not None:
+            vms[p.edge.vm.name] = (None, p.edge.vm)
+        by_role: dict[tuple[str, str], list[Flow]] = defaultdict(list)
+        own: dict[str, list[Flow]] = defaultdict(list)
+        for f in flows:
+            tenant, vm = vms[f.dst]
+            # role-level flows (between guests, and into proxies) go to the role group; the rest per guest
+            if tenant is not None and (f.src != INTERNET or vm.role == "proxy"):
+                by_role[(tenant.name, vm.role)].append(f)
+            else:
+                own[f.dst].append(f)
+        self.groups: dict[tuple[str, str], px.cluster.firewall.security.GroupLegacy] = {}
+        tenants = {t.name: t for t in p.tenants}
+        for (tname, role), role_flows in sorted(by_role.items()):
+            t = tenants[tname]
+            seen: set[tuple[str, str, int, str]] = set()
+            rules = []
+            for f in role_flows:
+                source = self._source(f, vms)
+                key = (source, f.proto, f.port, f.why)
+                if key in seen:
+                    continue
+                seen.add(key)
+                rules.append(
+                    Rules(type="in", action="ACCEPT", proto=f.proto, dport=str(f.port), source=source, comment=f.why)
+                )
+            self.groups[(tname, role)] = px.cluster.firewall.security.GroupLegacy(
+                f"{name}-{tname}-{role}",
+                name=group_name(t, role),
+                comment=f"inbound of {role} guests of tenant {tname}",
+                rules=rules,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=ipsets),
+            )
+        for vm_name, (t, vm) in sorted(vms.items()):
+            machine = args.machines[vm_name]
+            after_vm = pulumi.ResourceOptions(parent=self, depends_on=[machine, *ipsets, *self.groups.values()])
+            px.firewall.OptionsLegacy(
+                f"{name}-{vm_name}-options",
+                node_name=vm.node,
+                vm_id=vm.vm_id,
+                enabled=True,
+                input_policy="DROP",
+                output_policy="ACCEPT",
+                macfilter=True,
+                ipfilter=False,
+                dhcp=False,
+                ndp=True,
+                radv=False,
+                opts=after_vm,
+            )
+            rules = []
+            if t is not None and (t.name, vm.role) in self.groups:
+                rules.append(Rules(security_group=group_name(t, vm.role), comment=f"role {vm.role}"))
+            for f in own.get(vm_name, []):
+                rules.append(
+                    Rules(
+                        type="in",
+                        action="ACCEPT",
+                        proto=f.proto,
+                        dport=str(f.port),
+                        source=self._source(f, vms),
+                        comment=f.why,
+                    )
+                )
+            rules += self._router_rules(t, vm, p)
+            if rules:
+                px.firewall.RulesLegacy(
+                    f"{name}-{vm_name}-rules", node_name=vm.node, vm_id=vm.vm_id, rules=rules, opts=after_vm
+                )
+        conn = pve_connection()
+        self.vnet_firewalls = []
+        for t in p.tenants:
+            for vnet in t.vnets:
+                inside = [
+                    f
+                    for f in flows
+                    if f.src != INTERNET
+                    and any(n.bridge == vnet.id for n in vms[f.dst][1].nics)
+                    and any(n.bridge == vnet.id for n in vms[f.src][1].nics)
+                ]
+                rules = [
+                    {
+                        "type": "forward",
+                        "action": "ACCEPT",
+                        "proto": f.proto,
+                        "dport": str(f.port),
+                        "source": self._source(f, vms),
+                        "dest": str(self._address_on(vms[f.dst][1], vnet.id)),
+                        "comment": f.why,
+                    }
+                    for f in inside
+                ]
+                rules.append(
+                    {
+                        "type": "forward",
+                        "action": "ACCEPT",
+                        "source": str(vnet.cidr),
+                        "dest": "+dc/world",
+                        "comment": "egress to the internet through the tenant's router",
+                    }
+                )
+                self.vnet_firewalls.append(
+                    VnetFirewallRules(
+                        f"{name}-{vnet.id}-vnet",
+                        VnetFirewallRulesArgs(
+                            vnet=vnet.id,
+                            endpoint=conn.endpoint,
+                            api_token=conn.api_token,
+                            insecure=conn.insecure,
+                            rules=rules,
+                            options={"enable": True, "policy_forward": "DROP"},
+                        ),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[args.sdn_applier, *ipsets]),
+                    )
+                )
+        self.register_outputs({"flows": len(flows), "groups": sorted(g for _, g in self.groups)})
+
+    @staticmethod
+    def _address_on(vm: Vm, bridge: str) -> str:
+        nic = next(n for n in vm.nics if n.bridge == bridge and n.ipv4 is not None)
+        return str(nic.ipv4.ip)  # type: ignore[union-attr]
+
+    @classmethod
+    def _source(cls, f: Flow, vms: dict[str, tuple[Tenant | None, Vm]]) -> str:
+        if f.src == INTERNET:
+            return ",".join(f.source_cidrs) if f.source_cidrs else "+dc/world"
+        src, dst = vms[f.src][1], vms[f.dst][1]
+        shared = {n.bridge for n in dst.nics}
+        return next(str(n.ipv4.ip) for n in src.nics if n.bridge in shared and n.ipv4 is not None)
+
+    @staticmethod
+    def _router_rules(t: Tenant | None, vm: Vm, p: Platform) -> list[px.firewall.RulesLegacyRuleArgs]:
+        """Routers forward their clients' egress: it arrives on their NICs addressed to the world. Their own
+        public addresses are not part of that world: clients reach the router itself only as declared above."""
+        own = ",".join(str(n.ipv4.ip) for n in vm.nics if n.ipv4 is not None and n.bridge == p.settings.public_bridge)
+        if vm.role == "proxy" and t is not None and t.vnets:
+            source, why = f"+dc/t{t.number}-lans", f"route tenant {t.name}'s egress to the internet"
+        elif vm.role == "edge" and p.settings.hosting is not None:
+            source, why = str(p.settings.hosting.ipv4_pool), "route hosted VMs' and tenant uplinks' egress"
+        else:
+            return []
+        rules = (
+            [Rules(type="in", action="DROP", source=source, dest=own, comment="not to the router itself")]
+            if own
+            else []
+        )
+        return [*rules, Rules(type="in", action="ACCEPT", source=source, dest="+dc/world", comment=why)]

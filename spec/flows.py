@@ -1,0 +1,103 @@
+"""Intended connectivity: every flow the platform allows, each with the reason it exists.
+
+This is the policy (data); components/firewall.py turns it into PVE firewall resources, and the reachability
+proof (tests/proofs/test_reachability.py) checks the planned firewall against an intended matrix written there
+by hand. North-south: only the proxies (80/443) and declared forwards are reachable from outside. East-west: a
+guest accepts only what its role needs, from the roles that need it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from spec.platform import Platform, Tenant, Vm
+
+INTERNET = "internet"
+
+# role -> (source role, protocol, port, why). Sources are roles of the same tenant, or "internet".
+ROLE_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
+    "proxy": (
+        (INTERNET, "tcp", 80, "HTTP: Let's Encrypt HTTP-01 challenges and the redirect to HTTPS"),
+        (INTERNET, "tcp", 443, "HTTPS: the tenant's published sites"),
+    ),
+    "humhub": (("proxy", "tcp", 80, "HumHub is published only through the reverse proxy"),),
+    "humhub-test": (("proxy", "tcp", 80, "the HumHub test site, published only through the reverse proxy"),),
+    "web": (("proxy", "tcp", 80, "the web tier is published only through the reverse proxy"),),
+    "db": (("web", "tcp", 3306, "MariaDB for the web tier only"),),
+    "influxdb": (
+        ("grafana", "tcp", 8086, "Grafana reads metrics from InfluxDB"),
+        ("chronograf", "tcp", 8086, "Chronograf reads metrics from InfluxDB"),
+    ),
+    "grafana": (("proxy", "tcp", 3000, "Grafana is published only through the reverse proxy"),),
+    "chronograf": (("proxy", "tcp", 8888, "Chronograf is published only through the reverse proxy"),),
+}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Traffic allowed to reach `dst` (a VM name) from `src` (a VM name or "internet")."""
+
+    tenant: str
+    src: str
+    dst: str
+    proto: str
+    port: int
+    why: str
+    source_cidrs: tuple[str, ...] = ()  # for "internet": only these networks (empty: the whole internet)
+
+
+def _shared_address(src: Vm, dst: Vm) -> ipaddress.IPv4Address | None:
+    """The source's address on a VNet it shares with the destination."""
+    bridges = {n.bridge for n in dst.nics}
+    for nic in src.nics:
+        if nic.bridge in bridges and nic.ipv4 is not None and nic.vlan is None:
+            return nic.ipv4.ip
+    return None
+
+
+def tenant_flows(t: Tenant) -> list[Flow]:
+    """The flows into a tenant's guests: by role, and its declared forwards (from the internet)."""
+    flows: list[Flow] = []
+    for dst in t.vms:
+        for src_role, proto, port, why in ROLE_INBOUND.get(dst.role, ()):
+            if src_role == INTERNET:
+                flows.append(Flow(t.name, INTERNET, dst.name, proto, port, why))
+                continue
+            for src in t.vms:
+                if src.role == src_role and src.name != dst.name and _shared_address(src, dst) is not None:
+                    flows.append(Flow(t.name, src.name, dst.name, proto, port, why))
+    return flows
+
+
+def forward_flows(platform: Platform) -> list[Flow]:
+    """Declared forwards: the hosted VM accepts its port from the internet (DNAT keeps the source)."""
+    if platform.edge is None:
+        return []
+    by_address = {(t.name, str(n.ipv4.ip)): vm for t in platform.tenants for vm in t.vms for n in vm.nics if n.ipv4}
+    return [
+        Flow(f.tenant, INTERNET, by_address[(f.tenant, str(f.target))].name, f.proto, f.target_port, f.why)
+        for f in platform.edge.forwards
+    ]
+
+
+def edge_flows(platform: Platform) -> list[Flow]:
+    """What reaches the provider edge itself: forwarded ports, tenants' secondaries' 80/443, SSH from admins."""
+    if platform.edge is None:
+        return []
+    name = platform.edge.vm.name
+    flows = [Flow("provider", INTERNET, name, f.proto, f.public_port, f"DNAT to {f.tenant}: {f.why}") for f in
+             platform.edge.forwards]
+    if platform.edge.secondaries:
+        flows += [
+            Flow("provider", INTERNET, name, "tcp", port, "tenants' public addresses, DNATed to their proxies")
+            for port in (80, 443)
+        ]
+    admins = tuple(str(n) for n in platform.settings.edge.admin_from) if platform.settings.edge else ()
+    if admins:
+        flows.append(Flow("provider", INTERNET, name, "tcp", 22, "SSH for the operators", admins))
+    return flows
+
+
+def all_flows(platform: Platform) -> list[Flow]:
+    return [f for t in platform.tenants for f in tenant_flows(t)] + forward_flows(platform) + edge_flows(platform)

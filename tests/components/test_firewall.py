@@ -1,0 +1,62 @@
+"""The Firewall component as planned: cluster and node options, IP sets, groups, guest options, VNet rules."""
+
+from __future__ import annotations
+
+from spec.flows import ROLE_INBOUND
+from tools.mockengine import Recording
+
+VM = "proxmoxve:index/vmLegacy:VmLegacy"
+OPTIONS = "proxmoxve:firewall/optionsLegacy:OptionsLegacy"
+RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy"
+VNET_FW = "pulumi-python:dynamic/proxcloud:VnetFirewallRules"
+
+
+def test_cluster_on_with_drop_and_nftables_on_every_node(plan: Recording) -> None:
+    cluster = plan.one("proxmoxve:cluster/firewallLegacy:FirewallLegacy", "firewall-cluster").inputs
+    assert cluster["enabled"] is True and cluster["inputPolicy"] == "DROP"
+    nodes = plan.by_type("proxmoxve:node/firewall:Firewall")
+    assert {n.inputs["nodeName"] for n in nodes} == {
+        z for r in plan.by_type("proxmoxve:sdn/zone/vxlan:Vxlan") for z in r.inputs["nodes"]
+    }
+    assert all(n.inputs["nftables"] is True and n.inputs["enabled"] is True for n in nodes)
+    hosts = plan.one(RULES, "firewall-hosts").inputs["rules"]
+    assert {"dport": "4789", "source": "+dc/vteps"}.items() <= next(r for r in hosts if r["proto"] == "udp").items()
+
+
+def test_every_guest_has_firewall_on_with_input_drop(plan: Recording) -> None:
+    vms = {(v.inputs["nodeName"], v.inputs["vmId"]) for v in plan.by_type(VM)}
+    options = {(o.inputs["nodeName"], o.inputs["vmId"]): o.inputs for o in plan.by_type(OPTIONS)}
+    assert set(options) == vms
+    assert all(o["enabled"] is True and o["inputPolicy"] == "DROP" and o["macfilter"] is True for o in options.values())
+
+
+def test_security_groups_are_tenant_prefixed_and_short(plan: Recording) -> None:
+    groups = [g.inputs["name"] for g in plan.by_type("proxmoxve:cluster/firewall/security/groupLegacy:GroupLegacy")]
+    assert "t4-humhub" in groups and "t4-proxy" in groups and "t1-proxy" in groups
+    assert all(g.startswith("t") and len(g) <= 18 for g in groups)
+
+
+def test_ipsets(plan: Recording) -> None:
+    sets = {s.inputs["name"]: s.inputs["cidrs"] for s in plan.by_type("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")}
+    assert {"world", "management", "vteps", "t1-lans", "t2-lans", "t4-lans"} <= set(sets)
+    world = {c["name"]: c.get("nomatch", False) for c in sets["world"]}
+    assert world["0.0.0.0/0"] is False and world["10.0.0.0/8"] is True and world["192.168.0.0/16"] is True
+
+
+def test_vnet_firewalls_drop_by_default_with_a_secret_token(plan: Recording) -> None:
+    fws = {f.inputs["vnet"]: f for f in plan.by_type(VNET_FW)}
+    assert set(fws) == {"alphaweb", "alphadb", "betaweb", "betadb", "comlan"}
+    applier = plan.one("proxmoxve:sdn/applier:Applier", "sdn-applier").urn
+    for fw in fws.values():
+        assert fw.inputs["options"] == {"enable": True, "policy_forward": "DROP"}
+        assert fw.inputs["api_token"] == "[secret]"
+        assert applier in fw.dependencies
+        assert all(r["type"] == "forward" for r in fw.inputs["rules"])
+
+
+def test_role_policy_covers_every_role_in_use(plan: Recording) -> None:
+    """Roles without an entry get no inbound at all: make sure that is deliberate for each role in use."""
+    roles = {v.inputs["tags"][i] for v in plan.by_type(VM) for i in range(len(v.inputs["tags"]))}
+    deliberately_closed = {"desktop", "app", "edge", "proxcloud"}
+    tenants = {"alpha", "beta", "community", "hosting", "provider"}
+    assert roles - tenants - set(ROLE_INBOUND) <= deliberately_closed

@@ -1,0 +1,106 @@
+"""Reachability proof on the planned dev stack: the firewall allows exactly the intended flows.
+
+The intended matrix is written here by hand from the setups (not derived from spec/flows.py), so a wrong
+policy, a missing rule or a widened one shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from proofs.firewall import GROUP, RULES, VNET_FW, FirewallModel
+from tools.mockengine import Recording
+
+WEB = {("tcp", 80), ("tcp", 443)}
+# Endpoints with public addresses are "the internet" for each other (the model judges the firewall, not NAT).
+PUBLIC = ("internet", "rproxy", "edge")
+SERVICES = {
+    "rproxy": WEB,  # setup A: the rProxy answers 80/443
+    "alpha-proxy": WEB,  # setup D: each tenant's proxy, through its secondary address on the edge
+    "beta-proxy": WEB,
+    "edge": WEB | {("tcp", 2201)},  # the secondaries (DNAT to proxies) and hosting's SSH forward
+    "verein-www": {("tcp", 22)},  # setup B: the declared forward 2201 -> 22
+}
+INTENDED: dict[tuple[str, str], set[tuple[str, int | None]]] = {
+    (src, dst): ports for src in PUBLIC for dst, ports in SERVICES.items() if src != dst
+}
+INTENDED[("rproxy", "humhub")] = {("tcp", 80)}  # setup A: HumHub only behind the rProxy, port 80
+INTENDED[("rproxy", "humhub-test")] = {("tcp", 80)}
+ENDPOINTS = sorted({"debian-desktop", "verein-cloud", *(n for pair in INTENDED for n in pair)})
+GUESTS = [e for e in ENDPOINTS if e != "internet"]
+
+
+def matrix_diff(plan: Recording) -> list[str]:
+    model = FirewallModel.from_recording(plan)
+    every = set(model.probes())
+    # every guest may open anything towards the internet (egress through its router); inbound is as above
+    intended = {**{(g, "internet"): every for g in GUESTS}, **INTENDED}
+    return model.differences(intended)
+
+
+def test_both_stacks_allow_exactly_the_intended_flows(plan: Recording) -> None:
+    assert matrix_diff(plan) == []
+
+
+@pytest.mark.parametrize("guest", GUESTS)
+def test_every_guest_reaches_the_internet(plan_dev: Recording, guest: str) -> None:
+    assert FirewallModel.from_recording(plan_dev).reaches(guest, "internet", "tcp", 443)
+
+
+def test_every_allowed_rule_says_why(plan_dev: Recording) -> None:
+    for r in plan_dev.by_type(RULES) + plan_dev.by_type(GROUP):
+        for rule in r.inputs.get("rules", []):
+            if rule.get("action") == "ACCEPT" or rule.get("securityGroup"):
+                assert len(rule.get("comment", "")) > 5, (r.name, rule)
+    for r in plan_dev.by_type(VNET_FW):
+        assert all(len(rule["comment"]) > 5 for rule in r.inputs["rules"])
+
+
+def _edit(plan: Recording, name: str, change) -> Recording:
+    return dataclasses.replace(
+        plan,
+        resources=[dataclasses.replace(r, inputs=change(r.inputs)) if r.name == name else r for r in plan.resources],
+    )
+
+
+def test_removing_a_rule_closes_exactly_its_flow(plan_dev: Recording) -> None:
+    broken = _edit(plan_dev, "firewall-community-humhub", lambda i: {**i, "rules": []})
+    diff = matrix_diff(broken)
+    assert diff and all(d.startswith("CLOSED but intended: rproxy") and "-> humhub " in d for d in diff), diff
+
+
+def _widen(inputs: dict) -> dict:
+    return {**inputs, "rules": [{**r, "source": "+dc/world"} for r in inputs["rules"]]}
+
+
+def test_widening_a_rule_is_caught(plan_dev: Recording) -> None:
+    """Widen HumHub's guest rule and its VNet rule to the whole internet: the matrix shows the new flow."""
+    widened = _edit(_edit(plan_dev, "firewall-community-humhub", _widen), "firewall-comlan-vnet", _widen)
+    diff = matrix_diff(widened)
+    assert any(d.startswith("OPEN but not intended: internet") and "-> humhub " in d for d in diff), diff
+
+
+def test_one_widened_level_is_not_enough(plan_dev: Recording) -> None:
+    """Defence in depth: the guest rule alone widened still leaves the VNet level closed to the internet."""
+    diff = matrix_diff(_edit(plan_dev, "firewall-community-humhub", _widen))
+    assert not any(d.startswith("OPEN") for d in diff), diff
+
+
+def test_the_vnet_level_is_enforced_too(plan_dev: Recording) -> None:
+    """Dropping the comlan VNet rule for HumHub closes the flow even though the guest rule still allows it."""
+
+    def drop_humhub(inputs: dict) -> dict:
+        return {**inputs, "rules": [r for r in inputs["rules"] if r.get("dest") != "10.10.10.6"]}
+
+    diff = matrix_diff(_edit(plan_dev, "firewall-comlan-vnet", drop_humhub))
+    assert diff and all("-> humhub " in d and d.startswith("CLOSED") for d in diff), diff
+
+
+def test_switching_both_levels_off_opens_the_guest(plan_dev: Recording) -> None:
+    off = _edit(plan_dev, "firewall-humhub-test-options", lambda i: {**i, "enabled": False})
+    assert not any(d.startswith("OPEN") for d in matrix_diff(off))  # the VNet still holds
+    off = _edit(off, "firewall-comlan-vnet", lambda i: {**i, "options": {**i["options"], "enable": False}})
+    diff = matrix_diff(off)
+    assert any(d.startswith("OPEN but not intended: internet") and "-> humhub-test " in d for d in diff), diff
