@@ -86,8 +86,10 @@ def edge_flows(platform: Platform) -> list[Flow]:
     if platform.edge is None:
         return []
     name = platform.edge.vm.name
-    flows = [Flow("provider", INTERNET, name, f.proto, f.public_port, f"DNAT to {f.tenant}: {f.why}") for f in
-             platform.edge.forwards]
+    flows = [
+        Flow("provider", INTERNET, name, f.proto, f.public_port, f"DNAT to {f.tenant}: {f.why}")
+        for f in platform.edge.forwards
+    ]
     if platform.edge.secondaries:
         flows += [
             Flow("provider", INTERNET, name, "tcp", port, "tenants' public addresses, DNATed to their proxies")
