@@ -5,11 +5,12 @@ from pathlib import Path
 import pulumi
 
 from components.backup import BackupPlan, BackupPlanArgs
-from components.config import namespace_config
+from components.config import namespace_config, pve_api_url
 from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
+from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
 from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
 from components.tenant import Tenant, TenantArgs
@@ -45,7 +46,17 @@ if platform.edge is not None:
     sdn_objects += edge.sdn_objects
 applier = sdn.apply(sdn_objects)
 
+monitoring = {
+    t.name: MonitoringStack(
+        f"{t.name}-monitoring",
+        MonitoringStackArgs(t, settings, pve_api_url(), image_ids, tenants[t.name].pool),
+    )
+    for t in platform.tenants
+    if t.monitoring is not None
+}
+
 machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
+machines.update({name: vm.machine for m in monitoring.values() for name, vm in m.vms.items()})
 if platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
@@ -74,5 +85,5 @@ if len(platform.node_names) > 1 and vms:
         HighAvailabilityArgs(vms, machines, platform.node_names, settings.ha, ha_resources=settings.protect_stateful),
     )
 
-for key, value in stack_outputs(platform, tenants, backups).items():
+for key, value in stack_outputs(platform, tenants, backups, monitoring).items():
     pulumi.export(key, value)

@@ -24,3 +24,11 @@ def namespace_config(namespace: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key[len(prefix) :]] = raw
     return out
+
+
+def pve_api_url() -> str:
+    """The PVE API base as API clients (Telegraf) want it: `proxmoxve:endpoint` + `api2/json`."""
+    import pulumi
+
+    endpoint = pulumi.Config("proxmoxve").require("endpoint").rstrip("/")
+    return endpoint if endpoint.endswith("/api2/json") else f"{endpoint}/api2/json"

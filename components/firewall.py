@@ -25,6 +25,16 @@ PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "16
 Rules = px.firewall.RulesLegacyRuleArgs
 
 
+def snat_addresses(p: Platform) -> list[str]:
+    """Where tenant traffic to the world comes from: the edge's primary address, proxies' own public NICs."""
+    out = [str(p.settings.edge.public_ipv4.ip)] if p.settings.edge is not None else []
+    for t in p.tenants:
+        for vm in t.vms:
+            if vm.role == "proxy":
+                out += [str(n.ipv4.ip) for n in vm.nics if n.bridge == p.settings.public_bridge and n.ipv4]
+    return sorted(set(out))
+
+
 def group_name(t: Tenant, role: str) -> str:
     """PVE security group names are cluster-wide and short: tenant number + role, at most 18 characters."""
     return f"t{t.number}-{role}"[:18]
@@ -81,6 +91,14 @@ class Firewall(pulumi.ComponentResource):
                     px.firewall.IpsetLegacyCidrArgs(name=str(c))
                     for c in (p.settings.edge.admin_from if p.settings.edge else [])
                 ],
+                opts=child,
+            ),
+            px.firewall.IpsetLegacy(
+                f"{name}-pve-clients",
+                name="pve-clients",
+                comment="public addresses tenants' API clients (Telegraf) come from, after SNAT",
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=a) for a in snat_addresses(p)]
+                or [px.firewall.IpsetLegacyCidrArgs(name="127.0.0.1/32", comment="no SNAT address in this stack")],
                 opts=child,
             ),
             px.firewall.IpsetLegacy(

@@ -12,13 +12,15 @@ from typing import Any
 import pulumi
 
 from components.backup import BackupPlan
+from components.monitoring import MonitoringStack
 from components.tenant import Tenant
 from spec.platform import Platform, TenantSpec
 
 SCHEMA_VERSION = "1.0"
 
 
-def _tenant(t: TenantSpec, comp: Tenant) -> dict[str, Any]:
+def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[str, Any]:
+    vm_ids = {**{n: v.vm_id for n, v in comp.vms.items()}, **({n: v.vm_id for n, v in mon.vms.items()} if mon else {})}
     return {
         "pool": comp.pool_id,
         "access": str(t.access),
@@ -28,7 +30,7 @@ def _tenant(t: TenantSpec, comp: Tenant) -> dict[str, Any]:
         "vnets": {v.id: {"vni": v.vni, "cidr": str(v.cidr), "gateway": str(v.gateway), "mtu": v.mtu} for v in t.vnets},
         "vms": {
             vm.name: {
-                "vmId": comp.vms[vm.name].vm_id,
+                "vmId": vm_ids[vm.name],
                 "node": vm.node,
                 "role": vm.role,
                 "stateful": vm.stateful,
@@ -39,6 +41,8 @@ def _tenant(t: TenantSpec, comp: Tenant) -> dict[str, Any]:
             for vm in t.vms
         },
         "humhub": comp.humhub.urls if comp.humhub is not None else {},
+        "routes": comp.proxy.hosts if comp.proxy is not None else [],
+        "monitoring": mon.endpoints if mon is not None else {},
     }
 
 
@@ -46,7 +50,12 @@ def _secret_map(values: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str
     return pulumi.Output.secret(pulumi.Output.all(**values))
 
 
-def stack_outputs(platform: Platform, tenants: dict[str, Tenant], backups: BackupPlan | None) -> dict[str, Any]:
+def stack_outputs(
+    platform: Platform,
+    tenants: dict[str, Tenant],
+    backups: BackupPlan | None,
+    monitoring: dict[str, MonitoringStack],
+) -> dict[str, Any]:
     """Everything the stack exports."""
     s = platform.settings
     multi_node = len(platform.node_names) > 1
@@ -55,7 +64,7 @@ def stack_outputs(platform: Platform, tenants: dict[str, Tenant], backups: Backu
         "stack": platform.stack,
         "domain": s.domain,
         "nodes": {n.name: {"vtep": str(n.vtep)} for n in s.nodes},
-        "tenants": {t.name: _tenant(t, tenants[t.name]) for t in platform.tenants},
+        "tenants": {t.name: _tenant(t, tenants[t.name], monitoring.get(t.name)) for t in platform.tenants},
         "backup": {
             "server": s.backup.pbs.server,
             "datastore": s.backup.pbs.datastore,
@@ -72,6 +81,7 @@ def stack_outputs(platform: Platform, tenants: dict[str, Tenant], backups: Backu
             else "single-node stack: no replication or HA planned",
         },
         "initialPasswords": _secret_map({n: c.initial_passwords for n, c in tenants.items()}),
+        "grafanaAdminPasswords": _secret_map({n: m.grafana_admin_password for n, m in monitoring.items()}),
         "humhubAdminPasswords": _secret_map(
             {n: c.humhub.admin_passwords for n, c in tenants.items() if c.humhub is not None}
         ),

@@ -181,7 +181,7 @@ class Tenant(pulumi.ComponentResource):
                 ReverseProxyArgs(
                     spec=t.proxy,
                     vm=t.vm(t.proxy.name),
-                    routes=routes_of(t),
+                    routes=routes_of(t, settings.domain),
                     lans=[str(v.cidr) for v in t.vnets],
                     settings=settings,
                     image_file_ids=args.image_file_ids,
@@ -203,8 +203,9 @@ class Tenant(pulumi.ComponentResource):
         )
 
 
-def routes_of(t: TenantSpec) -> list[Route]:
-    """The proxy's routes: the declared ones, then one per HumHub instance (host -> its internal port 80)."""
+def routes_of(t: TenantSpec, domain: str) -> list[Route]:
+    """The proxy's routes: the declared ones, one per HumHub instance (host -> its internal port 80), and
+    Grafana and Chronograf of the tenant's monitoring (same proxy address, told apart by host name)."""
     assert t.proxy is not None
     routes = [
         Route(r.host, str(r.upstream), r.port, r.scheme, tuple(str(n) for n in r.allow_from), r.websocket)
@@ -212,4 +213,13 @@ def routes_of(t: TenantSpec) -> list[Route]:
     ]
     if t.humhub is not None:
         routes += [Route(i.public_host, str(i.address), 80) for i in t.humhub.instances]
+    if t.monitoring is not None:
+        m = t.monitoring
+        grafana, chronograf = t.monitoring_hosts(domain)
+        routes.append(Route(grafana, str(m.grafana.address), 3000))
+        routes.append(
+            Route(
+                chronograf, str(m.chronograf.address), 8888, allow_from=tuple(str(n) for n in m.chronograf_allow_from)
+            )
+        )
     return routes

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from proofs.privileges import ACL, CT, TENANT, VM, AccessModel
+from proofs.privileges import ACL, CT, TENANT, TOKEN, USER, VM, AccessModel
 from proofs.pve import FORBIDDEN_FOR_OPERATORS, FORBIDDEN_FOR_TENANTS, matches
 from tools.mockengine import Recording
 
@@ -111,4 +111,42 @@ def check_isolation(rec: Recording) -> list[Violation]:
                 bad = _hits(privs, FORBIDDEN_FOR_OPERATORS)
                 if bad:
                     violations.append(Violation(principal, tenant, path, bad, "operators may not change hardware"))
+    return violations
+
+
+AUDIT_ONLY = (
+    "Datastore.Audit",
+    "Mapping.Audit",
+    "Pool.Audit",
+    "SDN.Audit",
+    "Sys.Audit",
+    "VM.Audit",
+    "VM.GuestAgent.Audit",
+)
+
+
+def check_monitoring(rec: Recording) -> list[Violation]:
+    """Each tenant's monitoring principals (user and token under its MonitoringStack) may only read, and only
+    what belongs to their own tenant (plus node status): no write anywhere, nothing of another tenant."""
+    model = AccessModel.from_recording(rec)
+    assets = tenant_assets(rec, model)
+    violations: list[Violation] = []
+    for stack in rec.by_type("proxcloud:index:MonitoringStack"):
+        tenant = stack.inputs["tenant"]
+        users = [r.inputs["userId"] for r in rec.by_type(USER) if r.parent == stack.urn]
+        tokens = [f"{r.inputs['userId']}!{r.inputs['tokenName']}" for r in rec.by_type(TOKEN) if r.parent == stack.urn]
+        every_path = model.relevant_paths({p for paths in assets.values() for p in paths})
+        for principal in users + tokens:
+            for path in every_path:
+                privs = model.privileges(principal, path)
+                writes = tuple(sorted(p for p in privs if p not in AUDIT_ONLY))
+                if writes:
+                    violations.append(Violation(principal, tenant, path, writes, "monitoring may only read"))
+            for other, paths in assets.items():
+                for path in sorted(paths) if other != tenant else ():
+                    privs = model.privileges(principal, path)
+                    if privs:
+                        violations.append(
+                            Violation(principal, tenant, path, tuple(sorted(privs)), f"belongs to tenant {other}")
+                        )
     return violations

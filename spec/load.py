@@ -276,6 +276,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         vms=tuple(vms),
         humhub=tf.humhub,
         proxy=tf.proxy,
+        monitoring=tf.monitoring,
     )
     return tenant, problems
 

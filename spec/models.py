@@ -368,6 +368,44 @@ class ForwardSpec(_Strict):
     why: str = Field(min_length=3, description="Why this port is open (every allowed port is justified).")
 
 
+class MonitoringVmSpec(_Strict):
+    """Placement of one monitoring VM on the monitoring VNet."""
+
+    slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant.")
+    address: ipaddress.IPv4Address = Field(description="Static address on the monitoring VNet.")
+    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
+    node: str | None = Field(default=None, description="As vms[].node.")
+
+
+class MonitoringSpec(_Strict):
+    """Setup D's monitoring: InfluxDB + Telegraf on one VM, Grafana and Chronograf each on their own VM."""
+
+    vnet: SdnId = Field(description="The tenant VNet of the three VMs (the proxy routes to them).")
+    influxdb: MonitoringVmSpec = Field(description="The InfluxDB + Telegraf VM.")
+    grafana: MonitoringVmSpec = Field(description="The Grafana VM.")
+    chronograf: MonitoringVmSpec = Field(description="The Chronograf VM.")
+    retention: str = Field(default="30d", description="InfluxDB retention (InfluxQL duration: 30d, 12w, INF).")
+    chronograf_allow_from: list[ipaddress.IPv4Network] = Field(
+        default_factory=list,
+        description="Client networks allowed to Chronograf through the proxy (it has no login of its own).",
+    )
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, v: str) -> str:
+        if not re.fullmatch(r"\d+[wdhm]|INF", v):
+            raise ValueError(f"'{v}' is not an InfluxQL duration such as 30d, 12w or INF")
+        return v
+
+    def vms(self, tenant: str) -> list[tuple[str, str, MonitoringVmSpec]]:
+        """(VM name, role, placement) of the three VMs."""
+        return [
+            (f"{tenant}-influxdb", "influxdb", self.influxdb),
+            (f"{tenant}-grafana", "grafana", self.grafana),
+            (f"{tenant}-chronograf", "chronograf", self.chronograf),
+        ]
+
+
 class TenantFile(_Strict):
     """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
 
@@ -391,6 +429,7 @@ class TenantFile(_Strict):
     vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
     humhub: HumHubSpec | None = Field(default=None, description="A HumHub site in prod and test (setup A).")
     proxy: ProxySpec | None = Field(default=None, description="The tenant's reverse proxy and router.")
+    monitoring: MonitoringSpec | None = Field(default=None, description="Telegraf + InfluxDB + Grafana + Chronograf.")
     forwards: list[ForwardSpec] = Field(default_factory=list, description="Port forwards to hosted VMs (setup B).")
 
     def all_vms(self) -> list[VmSpec]:
@@ -435,6 +474,25 @@ class TenantFile(_Strict):
                         description="admin desktop, reachable only through the Proxmox console",
                     )
                 )
+        if self.monitoring is not None:
+            m = self.monitoring
+            for name, role, place in m.vms(self.name):
+                out.append(
+                    VmSpec(
+                        name=name,
+                        slot=place.slot,
+                        role=role,
+                        vm_id=place.vm_id,
+                        node=place.node,
+                        vnet=m.vnet,
+                        address=place.address,
+                        memory_mb=4096 if role == "influxdb" else 2048,
+                        disk_gb=50 if role == "influxdb" else 20,
+                        stateful=role != "chronograf",
+                        stateless_reason="Chronograf keeps no data of its own" if role == "chronograf" else None,
+                        description=f"monitoring: {role} of tenant {self.name}",
+                    )
+                )
         if self.proxy is not None and self.vnets:
             p = self.proxy
             out.append(
@@ -471,6 +529,8 @@ class TenantFile(_Strict):
     def _proxy(self) -> TenantFile:
         if self.proxy is not None and not self.vnets:
             raise ValueError("proxy: a proxy needs at least one VNet (it is the router of the tenant's VNets)")
+        if self.monitoring is not None and self.proxy is None:
+            raise ValueError("monitoring: Grafana and Chronograf are published through the tenant's proxy; add one")
         return self
 
     @model_validator(mode="after")

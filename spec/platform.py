@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from spec.models import AccessProfile, HumHubSpec, ProxySpec, StackSettings, UserSpec
+from spec.models import AccessProfile, HumHubSpec, MonitoringSpec, ProxySpec, StackSettings, UserSpec
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ class Tenant:
     vms: tuple[Vm, ...] = ()
     humhub: HumHubSpec | None = None
     proxy: ProxySpec | None = None
+    monitoring: MonitoringSpec | None = None
 
     @property
     def service_vm_names(self) -> set[str]:
@@ -104,7 +105,13 @@ class Tenant:
             names |= {self.humhub.desktop.name} if self.humhub.desktop else set()
         if self.proxy is not None:
             names.add(self.proxy.name)
+        if self.monitoring is not None:
+            names |= {name for name, _, _ in self.monitoring.vms(self.name)}
         return names
+
+    def monitoring_hosts(self, domain: str) -> tuple[str, str]:
+        """Public names of Grafana and Chronograf (hyphens: an underscore is not valid in a host name)."""
+        return f"grafana-{self.name}.{domain}", f"chronograf-{self.name}.{domain}"
 
     def vm(self, name: str) -> Vm:
         return next(v for v in self.vms if v.name == name)

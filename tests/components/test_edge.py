@@ -30,7 +30,7 @@ def test_edge_router_vm(plan_dev: Recording, tmp_path: Path) -> None:
 def test_every_tenant_proxy_and_its_routes(plan: Recording) -> None:
     proxies = {r.name: r.inputs for r in plan.by_type("proxcloud:index:ReverseProxy")}
     assert proxies["community-proxy"] == {"engine": "npm", "routes": 2}
-    assert proxies["alpha-proxy"] == {"engine": "caddy", "routes": 1}
+    assert proxies["alpha-proxy"] == {"engine": "caddy", "routes": 3}  # www, grafana-alpha, chronograf-alpha
     routes = plan.one(CMD, "community-proxy-routes").inputs
     assert "community.example.org" in routes["stdin"] and "test.community.example.org" in routes["stdin"]
     assert routes["connection"] == "[secret]" and "proxcloud-npm-sync" in routes["create"]

@@ -21,11 +21,13 @@ def test_counts_per_type(plan: Recording) -> None:
     assert counts[SUBNET] == 5  # the transit VNet has none: its VLANs are routed by the edge
     assert counts[APPLIER] == 2
     assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 5  # 4 tenants and the provider
-    assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 4
+    assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 6  # 4 people, 2 monitoring readers
+    assert counts["proxcloud:index:MonitoringStack"] == 2
     assert counts["proxcloud:index:HumHubStack"] == 1
     assert counts["proxcloud:index:ReverseProxy"] == 3
     assert counts["proxcloud:index:ProviderEdge"] == 1
-    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 9  # 2 hosted, 3 HumHub/desktop, 3 proxies, the edge
+    # 2 hosted, 3 HumHub/desktop, 3 proxies, the edge, 2 x 3 monitoring
+    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 15
 
 
 def test_every_zone_object_is_inside_its_tenant_or_the_edge(plan: Recording) -> None:

@@ -24,9 +24,10 @@ def test_acls_only_on_the_tenants_own_paths(plan: Recording) -> None:
     assert {(a.inputs["path"], a.inputs["roleId"]) for a in _children(plan, "hosting", ACL)} == {
         ("/pool/hosting", "hosting-vm-operator"),
     }
-    for acl in plan.by_type(ACL):
-        assert acl.inputs["groupId"].endswith("-users") and "userId" not in acl.inputs
-        assert acl.inputs["propagate"] is True
+    for t in ("alpha", "beta", "community", "hosting"):  # people get rights only through their group
+        for acl in _children(plan, t, ACL):
+            assert acl.inputs["groupId"].endswith("-users") and "userId" not in acl.inputs
+            assert acl.inputs["propagate"] is True
 
 
 def test_role_privileges_per_profile(plan: Recording) -> None:

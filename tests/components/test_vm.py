@@ -59,6 +59,7 @@ def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path
         "community-humhub-humhub-user-data",
         "community-humhub-humhub-test-user-data",
         "community-proxy-vm-user-data",  # NPM's admin password
+        *(f"{t}-monitoring-{r}-user-data" for t in ("alpha", "beta") for r in ("influxdb", "grafana", "chronograf")),
     }
     for s in snippets:
         assert s.inputs["contentType"] == "snippets"

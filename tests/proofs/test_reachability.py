@@ -28,6 +28,11 @@ INTENDED: dict[tuple[str, str], set[tuple[str, int | None]]] = {
 }
 INTENDED[("rproxy", "humhub")] = {("tcp", 80)}  # setup A: HumHub only behind the rProxy, port 80
 INTENDED[("rproxy", "humhub-test")] = {("tcp", 80)}
+for t in ("alpha", "beta"):  # setup D: Grafana and Chronograf behind the proxy; InfluxDB only for those two
+    INTENDED[(f"{t}-proxy", f"{t}-grafana")] = {("tcp", 3000)}
+    INTENDED[(f"{t}-proxy", f"{t}-chronograf")] = {("tcp", 8888)}
+    INTENDED[(f"{t}-grafana", f"{t}-influxdb")] = {("tcp", 8086)}
+    INTENDED[(f"{t}-chronograf", f"{t}-influxdb")] = {("tcp", 8086)}
 ENDPOINTS = sorted({"debian-desktop", "verein-cloud", *(n for pair in INTENDED for n in pair)})
 GUESTS = [e for e in ENDPOINTS if e != "internet"]
 
@@ -96,6 +101,13 @@ def test_the_vnet_level_is_enforced_too(plan_dev: Recording) -> None:
 
     diff = matrix_diff(_edit(plan_dev, "firewall-comlan-vnet", drop_humhub))
     assert diff and all("-> humhub " in d and d.startswith("CLOSED") for d in diff), diff
+
+
+def test_influxdb_only_from_grafana_and_chronograf(plan_dev: Recording) -> None:
+    """Twin: let Telegraf's neighbour web VNet reach InfluxDB (widen the group) and the matrix shows it."""
+    widened = _edit(_edit(plan_dev, "firewall-alpha-influxdb", _widen), "firewall-alphaweb-vnet", _widen)
+    diff = matrix_diff(widened)
+    assert any(d.startswith("OPEN but not intended: internet") and "-> alpha-influxdb " in d for d in diff), diff
 
 
 def test_switching_both_levels_off_opens_the_guest(plan_dev: Recording) -> None:
