@@ -74,6 +74,24 @@ def stack_outputs(
         }
         if s.backup is not None and backups is not None
         else {},
+        "edge": {
+            "publicIpv4": str(s.edge.public_ipv4.ip),
+            "publicIpv6": str(s.edge.public_ipv6.ip),
+            "forwards": [
+                {
+                    "tenant": f.tenant,
+                    "proto": f.proto,
+                    "publicPort": f.public_port,
+                    "target": str(f.target),
+                    "targetPort": f.target_port,
+                    "why": f.why,
+                }
+                for f in platform.edge.forwards
+            ],
+            "secondaries": {sec.tenant: str(sec.address) for sec in platform.edge.secondaries},
+        }
+        if s.edge is not None and platform.edge is not None
+        else {},
         "ha": {
             "enabled": multi_node,
             "reason": "replication and HA rules for stateful VMs"

@@ -171,9 +171,17 @@ def _synthesize(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[
 
 
 class PlanMocks(pulumi.runtime.Mocks):
-    """Answers registrations like a provider that accepted them; invokes return empty results."""
+    """Answers registrations like a provider that accepted them; invokes return empty results.
+
+    `referenced` holds the outputs a StackReference of another stack reads (for consumer programs' tests).
+    """
+
+    def __init__(self, referenced: dict[str, Any] | None = None) -> None:
+        self.referenced = referenced or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            return args.name, {"name": args.name, "outputs": self.referenced, "secretOutputNames": []}
         return _synthesize(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -204,13 +212,14 @@ def run_program(
     project: str = "proxcloud",
     program: Path = PROJECT_DIR / "__main__.py",
     recording: Recording | None = None,
+    mocks: PlanMocks | None = None,
 ) -> Recording:
     """Run the program for one stack under mocks; returns what it registered and exported.
 
     Pass `recording` to keep what was registered even when the program fails.
     """
     recording = Recording() if recording is None else recording
-    mocks = PlanMocks()
+    mocks = mocks or PlanMocks()
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config, list(OFFLINE_SECRETS))
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=True, monitor=RecordingMonitor(mocks, recording)
