@@ -95,53 +95,52 @@ def _mid(text: str) -> str:
 
 
 def render_mermaid(stack: str, recording: Recording) -> str:
-    """Topology: cluster nodes with their VTEPs, and per tenant its zone, VNets with CIDRs, and guests on them."""
-    by_urn = recording.by_urn()
-
-    def tenant_of(r: Registration) -> str | None:
-        p = r.parent
-        while p is not None:
-            owner = by_urn.get(p)
-            if owner is None:
-                return None
-            if owner.type == "proxcloud:index:Tenant":
-                return owner.name
-            p = owner.parent
-        return None
-
-    lines = ["```mermaid", "flowchart LR"]
+    """Topology: cluster nodes with their VTEPs, per tenant (pool) its zone, VNets with VNIs and CIDRs and its
+    guests on them; the provider's transit VNet and edge; the public bridge."""
     zones = recording.by_type("proxmoxve:sdn/zone/vxlan:Vxlan")
-    nodes: dict[str, str] = {}
-    for z in zones:
-        nodes.update(zip(z.inputs.get("nodes", []), z.inputs.get("peers", []), strict=False))
-    lines.append(f'  subgraph cluster["{stack}: PVE cluster (VXLAN underlay)"]')
-    lines += [f'    node_{_mid(n)}["{n}<br/>VTEP {ip}"]' for n, ip in sorted(nodes.items())]
-    lines.append("  end")
-    cidrs = {s.inputs.get("vnet"): s.inputs.get("cidr") for s in recording.by_type("proxmoxve:sdn/subnet:Subnet")}
+    vnets = recording.by_type("proxmoxve:sdn/vnet:Vnet")
     guests = recording.by_type("proxmoxve:index/vmLegacy:VmLegacy") + recording.by_type(
         "proxmoxve:index/containerLegacy:ContainerLegacy"
     )
-    for tenant in recording.by_type("proxcloud:index:Tenant"):
-        lines.append(f'  subgraph t_{_mid(tenant.name)}["tenant {tenant.name}"]')
+    cidrs = {s.inputs.get("vnet"): s.inputs.get("cidr") for s in recording.by_type("proxmoxve:sdn/subnet:Subnet")}
+    pools = [p.inputs["poolId"] for p in recording.by_type("proxmoxve:index/poolLegacy:PoolLegacy")]
+    zone_pool = {}
+    for t in recording.by_type("proxcloud:index:Tenant"):
+        zone_pool[t.inputs.get("zone")] = t.inputs.get("pool", t.name)
+    nodes: dict[str, str] = {}
+    for z in zones:
+        nodes.update(zip(z.inputs.get("nodes", []), z.inputs.get("peers", []), strict=False))
+    known_vnets = {v.inputs["resourceId"] for v in vnets}
+    lines = ["```mermaid", "flowchart LR"]
+    lines.append(f'  subgraph cluster["{stack}: PVE cluster (VXLAN underlay)"]')
+    lines += [f'    node_{_mid(n)}["{n}<br/>VTEP {ip}"]' for n, ip in sorted(nodes.items())]
+    lines.append("  end")
+    for pool in pools:
+        lines.append(f'  subgraph p_{_mid(pool)}["{"provider" if pool == "provider" else "tenant " + pool}"]')
         for z in zones:
-            if tenant_of(z) != tenant.name:
-                continue
             zid = z.inputs["resourceId"]
+            if zone_pool.get(zid, "provider") != pool:
+                continue
             lines.append(f'    zone_{_mid(zid)}{{"zone {zid}<br/>VXLAN mtu {z.inputs.get("mtu")}"}}')
-            for v in recording.by_type("proxmoxve:sdn/vnet:Vnet"):
+            for v in vnets:
                 if v.inputs.get("zone") == zid:
                     vid = v.inputs["resourceId"]
-                    label = f"VNet {vid}<br/>VNI {v.inputs.get('tag')}<br/>{cidrs.get(vid, '')}"
-                    lines.append(f'    vnet_{_mid(vid)}(["{label}"])')
+                    extra = cidrs.get(vid) or ("VLAN-aware" if v.inputs.get("vlanAware") else "")
+                    lines.append(f'    vnet_{_mid(vid)}(["VNet {vid}<br/>VNI {v.inputs.get("tag")}<br/>{extra}"])')
                     lines.append(f"    zone_{_mid(zid)} --- vnet_{_mid(vid)}")
         for g in guests:
-            if tenant_of(g) == tenant.name:
-                gname = g.inputs.get("name") or g.name
-                lines.append(f'    guest_{_mid(g.name)}["{gname}<br/>id {g.inputs.get("vmId")}"]')
+            if g.inputs.get("poolId") == pool:
+                lines.append(
+                    f'    guest_{_mid(g.name)}["{g.inputs.get("name") or g.name}<br/>id {g.inputs.get("vmId")}"]'
+                )
         lines.append("  end")
+    lines.append('  public(("public bridge<br/>internet"))')
     for g in guests:
         for nic in g.inputs.get("networkDevices", []) + g.inputs.get("networkInterfaces", []):
-            lines.append(f"  guest_{_mid(g.name)} --- vnet_{_mid(str(nic.get('bridge')))}")
+            bridge = str(nic.get("bridge"))
+            target = f"vnet_{_mid(bridge)}" if bridge in known_vnets else "public"
+            vlan = f"|VLAN {nic['vlanId']}|" if nic.get("vlanId") else ""
+            lines.append(f"  guest_{_mid(g.name)} ---{vlan} {target}")
     for z in zones:
         lines.append(f"  cluster -.- zone_{_mid(z.inputs['resourceId'])}")
     lines.append("```")
