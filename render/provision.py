@@ -62,9 +62,11 @@ sql_string() {  # a MariaDB string literal (backslash and quote escaped)
 def script(role: str, values: Mapping[str, object], body: str) -> str:
     """A complete script: shebang, the prelude, `readonly` values (shell-quoted), then the role's body."""
     header = "\n".join(f"readonly {k}={shlex.quote(str(v))}" for k, v in values.items())
+    # The script arrives on bash's stdin: wrapped in a function, it is read whole before anything runs, and every
+    # command gets /dev/null as stdin, so no command (a2dismod, apt-get, mariadb, ...) can swallow the script's rest.
     return (
         f"#!/bin/bash\n# Managed by proxcloud: {role} provisioning. Safe to run again (every step checks first).\n"
-        f"readonly ROLE={shlex.quote(role)}\n{header}\n{PRELUDE}\n{body}"
+        f"readonly ROLE={shlex.quote(role)}\n{header}\n{PRELUDE}\nmain() {{\n{body}\n}}\nmain </dev/null\n"
     )
 
 

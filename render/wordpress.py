@@ -439,7 +439,7 @@ log "wp-config.php (root:www-data 0640: the DB password and salts stay out of re
 __FILES__
 log "Apache: rewrite on, Debian's catch-all site off, WordPress on $LISTEN only"
 a2enmod -q rewrite >/dev/null
-a2dismod -q autoindex >/dev/null 2>&1 || true
+a2dismod -q -f autoindex >/dev/null 2>&1 || true  # no directory listings
 a2dissite -q 000-default >/dev/null 2>&1 || true
 a2ensite -q wordpress >/dev/null
 apache2ctl -t
