@@ -13,7 +13,7 @@ ContainerTemplate downloads the LXC template once per node (content type `vztmpl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_command.remote as remote
@@ -90,10 +90,11 @@ class LxcContainerArgs:
     domain: str
     """Search domain."""
     node_ssh: NodeSsh | None = None
-    """SSH access to the node; required when `provision_script` is given."""
-    provision_script: pulumi.Input[str] | None = None
-    """Rendered bash run as root inside the container (render/wordpress.py, render/zabbix.py, ...). Pass a secret
-    Output when it carries secrets. A change re-runs it, so scripts must be idempotent (ours are)."""
+    """SSH access to the node; required when there are provision scripts."""
+    provision_scripts: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Step name -> rendered bash run as root inside the container, in this order, each step after the previous
+    one (e.g. {"wordpress": web_script, "zabbix-agent": agent_script}). Pass a secret Output when a script carries
+    secrets. A changed script re-runs its step, so scripts must be idempotent (ours are)."""
 
 
 def pct_exec_command(vm_id: int) -> str:
@@ -105,10 +106,10 @@ def pct_exec_command(vm_id: int) -> str:
 
 
 class LxcContainer(pulumi.ComponentResource):
-    """One container; `vm_id` and `address` are its outputs, `provision` the command that configured it."""
+    """One container; `vm_id` and `address` are its outputs, `provision` the commands that configured it."""
 
     container: px.ContainerLegacy
-    provision: remote.Command | None
+    provision: list[remote.Command]
     vm_id: pulumi.Output[int]
     address: pulumi.Output[str]
 
@@ -171,13 +172,15 @@ class LxcContainer(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=c.protect),
         )
-        self.provision = None
-        if args.provision_script is not None:
-            if args.node_ssh is None:
-                raise ValueError(f"container {c.name}: a provision_script needs node_ssh (SSH access to {c.node})")
+        self.provision = []
+        if args.provision_scripts and args.node_ssh is None:
+            raise ValueError(f"container {c.name}: provision scripts need node_ssh (SSH access to {c.node})")
+        previous: pulumi.Resource = self.container
+        for step, text in args.provision_scripts.items():
             ssh = args.node_ssh
-            self.provision = remote.Command(
-                f"{name}-provision",
+            assert ssh is not None
+            command = remote.Command(
+                f"{name}-provision-{step}",
                 connection=remote.ConnectionArgs(
                     host=ssh.host,
                     user=ssh.user,
@@ -185,9 +188,11 @@ class LxcContainer(pulumi.ComponentResource):
                     agent_socket_path=ssh.agent_socket_path,
                 ),
                 create=pct_exec_command(c.vm_id),
-                stdin=args.provision_script,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container]),
+                stdin=text,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous]),
             )
+            self.provision.append(command)
+            previous = command
         self.vm_id = self.container.vm_id.apply(lambda v: int(v) if v is not None else c.vm_id)
         self.address = pulumi.Output.from_input(str(c.address))
         self.register_outputs({"vm_id": self.vm_id, "address": self.address, "name": c.name})

@@ -15,17 +15,19 @@ from typing import Any
 
 import yaml
 
-from render.cloudinit import WriteFile
+from render.provision import ENV_FILE, ComposeProject
 
 CLOUDFLARED_IMAGE = "cloudflare/cloudflared:2024.12.2"
 VAULTWARDEN_IMAGE = "vaultwarden/server:1.32.7"
 TWINGATE_IMAGE = "twingate/connector:1.72.0"
-ENV_FILE = "secrets.env"
-"""Every project reads its secrets from this file in its directory (mode 0600, root; Compose reads it as root)."""
-ENV_FILE_MODE = 0o600
 VAULTWARDEN_CONTAINER_PORT = 80  # Vaultwarden's ROCKET_PORT in the image
 
-_LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+
+def _logging() -> dict[str, Any]:
+    """A fresh copy per service (a shared dict would come out as a YAML anchor)."""
+    return {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+
+
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _NETWORK_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -70,7 +72,7 @@ def cloudflared_compose() -> str:
             "restart": "unless-stopped",
             "command": ["tunnel", "--no-autoupdate", "run"],
             "env_file": [f"./{ENV_FILE}"],
-            "logging": _LOGGING,
+            "logging": _logging(),
         },
     )
 
@@ -125,7 +127,7 @@ def vaultwarden_compose(site: VaultwardenSite) -> str:
             },
             "env_file": [f"./{ENV_FILE}"],  # ADMIN_TOKEN
             "volumes": ["vaultwarden-data:/data"],
-            "logging": _LOGGING,
+            "logging": _logging(),
         },
         {"vaultwarden-data": {}},
     )
@@ -156,7 +158,7 @@ def twingate_compose(network: str, hostname: str) -> str:
             "env_file": [f"./{ENV_FILE}"],  # TWINGATE_ACCESS_TOKEN, TWINGATE_REFRESH_TOKEN
             # Twingate's deployment guide: let the connector send ICMP (ping through the connector) unprivileged.
             "sysctls": {"net.ipv4.ping_group_range": "0 2147483647"},
-            "logging": _LOGGING,
+            "logging": _logging(),
         },
     )
 
@@ -167,42 +169,18 @@ def twingate_env_file(access_token: str, refresh_token: str) -> str:
     )
 
 
-# --- what lands on the host ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComposeProject:
-    """One project directory: compose.yaml (no secret, 0644) and secrets.env (the secrets, 0600 root)."""
-
-    extra: Extra
-    compose: str
-    env: str
-    base_dir: str = "/opt/proxcloud"
-
-    @property
-    def directory(self) -> str:
-        return f"{self.base_dir}/{self.extra.value}"
-
-    def write_files(self) -> tuple[WriteFile, ...]:
-        """For a CloudConfig (cloud-init writes them before runcmd) or a container script's `put` lines."""
-        return (
-            WriteFile(f"{self.directory}/compose.yaml", self.compose, permissions="0644"),
-            WriteFile(f"{self.directory}/{ENV_FILE}", self.env, permissions=f"0{ENV_FILE_MODE:o}"),
-        )
-
-    def up_command(self) -> tuple[str, ...]:
-        return ("docker", "compose", "--project-directory", self.directory, "up", "-d", "--remove-orphans")
+# --- what lands on the host (a VM's write_files, or a nesting container's compose_project_script) ----------------
 
 
 def cloudflared_project(tunnel_token: str) -> ComposeProject:
-    return ComposeProject(Extra.CLOUDFLARED, cloudflared_compose(), cloudflared_env_file(tunnel_token))
+    return ComposeProject(Extra.CLOUDFLARED.value, cloudflared_compose(), cloudflared_env_file(tunnel_token))
 
 
 def vaultwarden_project(site: VaultwardenSite, admin_token: str) -> ComposeProject:
-    return ComposeProject(Extra.VAULTWARDEN, vaultwarden_compose(site), vaultwarden_env_file(admin_token))
+    return ComposeProject(Extra.VAULTWARDEN.value, vaultwarden_compose(site), vaultwarden_env_file(admin_token))
 
 
 def twingate_project(network: str, hostname: str, access_token: str, refresh_token: str) -> ComposeProject:
     return ComposeProject(
-        Extra.TWINGATE, twingate_compose(network, hostname), twingate_env_file(access_token, refresh_token)
+        Extra.TWINGATE.value, twingate_compose(network, hostname), twingate_env_file(access_token, refresh_token)
     )

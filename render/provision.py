@@ -10,6 +10,13 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+from render.cloudinit import DOCKER_KEY_FINGERPRINT, DOCKER_PACKAGES, WriteFile
+
+ENV_FILE = "secrets.env"
+"""Every compose project reads its secrets from this file in its directory (0600 root; Compose reads it as root)."""
+ENV_FILE_MODE = 0o600
 
 PRELUDE = r"""set -euo pipefail
 umask 022
@@ -74,3 +81,60 @@ def put_file(path: str, content: str, mode: str = "0644", owner: str = "root:roo
     """One `put` line writing `content` (quoted, any characters) to `path`."""
     q = shlex.quote
     return f"put {q(path)} {q(mode)} {q(owner)} {q(content)}\n"
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    """One Docker Compose project directory: compose.yaml (no secret, 0644) and secrets.env (0600 root)."""
+
+    name: str
+    compose: str
+    env: str
+    base_dir: str = "/opt/proxcloud"
+
+    @property
+    def directory(self) -> str:
+        return f"{self.base_dir}/{self.name}"
+
+    def write_files(self) -> tuple[WriteFile, ...]:
+        """For a CloudConfig (cloud-init writes them before runcmd) or `compose_project_script`."""
+        return (
+            WriteFile(f"{self.directory}/compose.yaml", self.compose, permissions="0644"),
+            WriteFile(f"{self.directory}/{ENV_FILE}", self.env, permissions=f"0{ENV_FILE_MODE:o}"),
+        )
+
+    def up_command(self) -> tuple[str, ...]:
+        return ("docker", "compose", "--project-directory", self.directory, "up", "-d", "--remove-orphans")
+
+
+_DOCKER_BODY = r"""
+# Docker from Docker's own repository (docs.docker.com/engine/install/debian), key checked by fingerprint.
+# Skipped when Docker with the compose plugin is already there (a second run, or a prepared template).
+if ! { command -v docker >/dev/null && docker compose version >/dev/null 2>&1; }; then
+  ensure_packages ca-certificates curl gpg
+  install -d -m 0755 /etc/apt/keyrings
+  curl --fail --silent --show-error --location --proto '=https' -o /etc/apt/keyrings/docker.asc \
+    https://download.docker.com/linux/debian/gpg
+  fpr=$(gpg --show-keys --with-colons /etc/apt/keyrings/docker.asc | awk -F: '$1 == "fpr" {print $10; exit}')
+  if [ "$fpr" != "$DOCKER_FPR" ]; then
+    rm -f /etc/apt/keyrings/docker.asc
+    log "Docker's key has fingerprint $fpr, expected $DOCKER_FPR: not trusting it"; exit 1
+  fi
+  chmod 0644 /etc/apt/keyrings/docker.asc
+  repo="https://download.docker.com/linux/debian bookworm stable"
+  printf 'deb [arch=%s signed-by=/etc/apt/keyrings/docker.asc] %s\n' "$(dpkg --print-architecture)" "$repo" \
+    >/etc/apt/sources.list.d/docker.list
+  ensure_packages $DOCKER_PACKAGES
+  if have_systemd; then systemctl enable --now --quiet docker; fi
+fi
+"""
+
+
+def compose_project_script(project: ComposeProject) -> str:
+    """Run a compose project in a container with `nesting` on: Docker (Docker's repository), the project's files
+    (env file 0600 root), then `docker compose up -d`. The env file content travels on stdin like every secret."""
+    files = "".join(put_file(f.path, f.content, f.permissions, f.owner) for f in project.write_files())
+    up = " ".join(shlex.quote(a) for a in project.up_command())
+    values = {"DOCKER_FPR": DOCKER_KEY_FINGERPRINT, "DOCKER_PACKAGES": " ".join(DOCKER_PACKAGES)}
+    body = _DOCKER_BODY + f'log "compose project {project.name}"\n' + files + f'{up}\nlog "done"\n'
+    return script(f"compose-{project.name}", values, body)

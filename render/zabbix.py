@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from render.cloudinit import CloudConfig, WriteFile
-from render.provision import put_file, script
+from render.provision import ENV_FILE, ComposeProject, put_file, script
 
 AGENT_PORT = 10050
 """Passive checks: the server connects to each agent."""
@@ -29,11 +29,15 @@ AGENT_STAGED_PATH = "/etc/proxcloud/zabbix/zabbix_agent2.conf"
 ZABBIX_SERVER_IMAGE = "zabbix/zabbix-server-pgsql:alpine-7.0.7"
 ZABBIX_WEB_IMAGE = "zabbix/zabbix-web-nginx-pgsql:alpine-7.0.7"
 POSTGRES_IMAGE = "postgres:16.6-alpine"
-ZABBIX_DB_ENV_FILE = "db.env"
+ZABBIX_DB_ENV_FILE = ENV_FILE
 WEB_CONTAINER_PORT = 8080  # the frontend image's nginx runs unprivileged on 8080
 
 _HOSTNAME_RE = re.compile(r"^[0-9A-Za-z._ -]{1,128}$")  # Zabbix host names: alphanumerics, '.', ' ', '_', '-'
-_LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+
+
+def _logging() -> dict[str, Any]:
+    """A fresh copy per service (a shared dict would come out as a YAML anchor)."""
+    return {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
 
 
 class ZabbixError(ValueError):
@@ -147,7 +151,7 @@ def zabbix_compose_doc(server_address: str, timezone: str = "UTC", project: str 
                 "environment": {"POSTGRES_USER": "zabbix", "POSTGRES_DB": "zabbix"},
                 "env_file": [f"./{ZABBIX_DB_ENV_FILE}"],  # POSTGRES_PASSWORD
                 "volumes": ["postgres-data:/var/lib/postgresql/data"],
-                "logging": _LOGGING,
+                "logging": _logging(),
             },
             "zabbix-server": {
                 "image": ZABBIX_SERVER_IMAGE,
@@ -156,7 +160,7 @@ def zabbix_compose_doc(server_address: str, timezone: str = "UTC", project: str 
                 "ports": [f"{host}:{SERVER_PORT}:{SERVER_PORT}"],
                 "environment": dict(db_env),
                 "env_file": [f"./{ZABBIX_DB_ENV_FILE}"],
-                "logging": _LOGGING,
+                "logging": _logging(),
             },
             "zabbix-web": {
                 "image": ZABBIX_WEB_IMAGE,
@@ -165,7 +169,7 @@ def zabbix_compose_doc(server_address: str, timezone: str = "UTC", project: str 
                 "ports": [f"{host}:{WEB_CONTAINER_PORT}:{WEB_CONTAINER_PORT}"],
                 "environment": {**db_env, "ZBX_SERVER_HOST": "zabbix-server", "PHP_TZ": timezone},
                 "env_file": [f"./{ZABBIX_DB_ENV_FILE}"],
-                "logging": _LOGGING,
+                "logging": _logging(),
             },
         },
         "volumes": {"postgres-data": {}},
@@ -173,14 +177,14 @@ def zabbix_compose_doc(server_address: str, timezone: str = "UTC", project: str 
 
 
 def zabbix_compose(server_address: str, timezone: str = "UTC") -> str:
-    """compose.yaml of the Zabbix project directory (beside its root-only db.env)."""
+    """compose.yaml of the Zabbix project directory (beside its root-only secrets.env)."""
     return "# Managed by proxcloud (render/zabbix.py).\n" + yaml.safe_dump(
         zabbix_compose_doc(server_address, timezone), sort_keys=False
     )
 
 
 def zabbix_db_env_file(db_password: str) -> str:
-    """db.env (mode 0600): the PostgreSQL password every service of the project reads."""
+    """secrets.env (mode 0600): the PostgreSQL password every service of the project reads."""
     if len(db_password) < 12 or any(c in db_password for c in "'\n\r") or not db_password.isprintable():
         raise ZabbixError("db_password: use at least 12 printable characters, without quotes (') or line breaks")
     # Single quotes make Compose take the value literally (no ${...} interpolation).
@@ -203,3 +207,9 @@ def zabbix_flows(server: str, agents: list[str] | tuple[str, ...]) -> list[Flow]
         flows.add((srv, a, "tcp", AGENT_PORT, "Zabbix passive checks: server polls the agent"))
         flows.add((a, srv, "tcp", SERVER_PORT, "Zabbix active checks: agent sends to the server's trapper"))
     return sorted(flows)
+
+
+def zabbix_server_project(server_address: str, db_password: str, timezone: str = "UTC") -> ComposeProject:
+    """The Zabbix server project (compose.yaml + secrets.env) for a VM's write_files or for
+    `render.provision.compose_project_script` in a nesting container."""
+    return ComposeProject("zabbix", zabbix_compose(server_address, timezone), zabbix_db_env_file(db_password))

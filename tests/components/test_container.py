@@ -82,7 +82,7 @@ def record(build: Callable[[], pulumi.ComponentResource]) -> Recording:
     return recording
 
 
-def lxc(script: pulumi.Input[str] | None = None, **changes: Any) -> Recording:
+def lxc(scripts: dict[str, pulumi.Input[str]] | None = None, **changes: Any) -> Recording:
     return record(
         lambda: LxcContainer(
             "keepers-wp-web",
@@ -92,8 +92,8 @@ def lxc(script: pulumi.Input[str] | None = None, **changes: Any) -> Recording:
                 datastore="local-zfs",
                 dns_servers=["192.168.50.1"],
                 domain="keepers.internal",
-                node_ssh=NodeSsh(host="10.0.0.11", private_key=pulumi.Output.secret("PEM")) if script else None,
-                provision_script=script,
+                node_ssh=NodeSsh(host="10.0.0.11", private_key=pulumi.Output.secret("PEM")) if scripts else None,
+                provision_scripts=scripts or {},
             ),
         )
     )
@@ -176,16 +176,22 @@ def test_template_spec_rejects_unverifiable_templates(field: str, value: str, me
         replace(TEMPLATE, **{field: value})
 
 
-def test_provisioning_runs_the_secret_script_over_the_nodes_ssh() -> None:
-    rec = lxc(script=pulumi.Output.secret("#!/bin/bash\necho provisioned\n"))
-    (cmd,) = rec.by_type(COMMAND)
+def test_provisioning_runs_the_secret_scripts_in_order_over_the_nodes_ssh() -> None:
+    rec = lxc(
+        scripts={
+            "wordpress": pulumi.Output.secret("#!/bin/bash\necho provisioned\n"),
+            "zabbix-agent": "#!/bin/bash\ntrue\n",
+        }
+    )
+    wp, agent = rec.by_type(COMMAND)
     (ct,) = rec.by_type(CT)
-    assert cmd.inputs["create"] == pct_exec_command(5011) and cmd.inputs["create"].endswith("pct exec 5011 -- bash -s")
-    assert cmd.inputs["stdin"] == "[secret]" and cmd.inputs["connection"] == "[secret]"
-    assert ct.urn in cmd.dependencies
+    assert (wp.name, agent.name) == ("keepers-wp-web-provision-wordpress", "keepers-wp-web-provision-zabbix-agent")
+    assert wp.inputs["create"] == pct_exec_command(5011) and wp.inputs["create"].endswith("pct exec 5011 -- bash -s")
+    assert wp.inputs["stdin"] == "[secret]" and wp.inputs["connection"] == "[secret]"
     # twin: a plain script stays visible, so the "[secret]" check above is not vacuous
-    (plain,) = lxc(script="#!/bin/bash\ntrue\n").by_type(COMMAND)
-    assert plain.inputs["stdin"] == "#!/bin/bash\ntrue\n"
+    assert agent.inputs["stdin"] == "#!/bin/bash\ntrue\n"
+    # the container first, then the steps one after the other
+    assert ct.urn in wp.dependencies and wp.urn in agent.dependencies and ct.urn not in agent.dependencies
 
 
 def test_no_provisioning_command_without_a_script() -> None:
@@ -193,7 +199,7 @@ def test_no_provisioning_command_without_a_script() -> None:
 
 
 def test_a_script_without_node_ssh_is_refused() -> None:
-    with pytest.raises(ValueError, match="needs node_ssh"):
+    with pytest.raises(ValueError, match="need node_ssh"):
         LxcContainer(
             "x",
             LxcContainerArgs(
@@ -202,7 +208,7 @@ def test_a_script_without_node_ssh_is_refused() -> None:
                 datastore="local-zfs",
                 dns_servers=[],
                 domain="d",
-                provision_script="true",
+                provision_scripts={"step": "true"},
             ),
         )
 
