@@ -14,6 +14,7 @@ import io
 import json
 import socket
 import struct
+import subprocess
 import tarfile
 import urllib.error
 import urllib.request
@@ -158,6 +159,15 @@ def wait_for_agent() -> None:
     raise AssertionError("zabbix_agent2 did not listen on 127.0.0.1:10050")
 
 
+def first_packet(source: str, host: str, port: int) -> bytes:
+    """The first packet a MySQL/MariaDB server sends to a TCP client from `source` (handshake or error)."""
+    with socket.socket() as sock:
+        sock.settimeout(10)
+        sock.bind((source, 0))
+        sock.connect((host, port))
+        return sock.recv(4096)
+
+
 def chroot_site(sha256: str) -> WordPressSite:
     return site(
         web_address="127.0.0.1",
@@ -288,3 +298,27 @@ def test_wrong_sha256_stops_before_unpacking(chroot_cache: Path, tmp_path: Path)
 def test_same_site_twice_is_the_same_script() -> None:
     s = replace(chroot_site("0" * 64), listen_port=8080, db_port=3306)
     assert web_script(s, DB_PW, ADMIN_PW, SALTS) == web_script(s, DB_PW, ADMIN_PW, SALTS)
+
+
+def test_db_listens_on_its_own_address_and_admits_only_wp_web(chroot_cache: Path, tmp_path: Path) -> None:
+    """wp-db and wp-web on distinct addresses (127.0.0.2 and 127.0.0.1 are both on lo; the kernel picks 127.0.0.1
+    as the source towards 127.0.0.2): MariaDB binds the db address only, and only wp-web's source address gets in."""
+    s = replace(chroot_site("0" * 64), db_address="127.0.0.2", web_address="127.0.0.1")
+    with session(chroot_cache, tmp_path / "overlay") as root:
+        run_script(root, db_script(s, DB_PW))
+        assert mariadb(root, "SELECT @@bind_address, @@port") == f"127.0.0.2\t{s.db_port}"
+        assert mariadb(root, "SELECT Host FROM mysql.user WHERE User = 'wordpress'") == "127.0.0.1"
+
+        def client(host: str, *extra: str) -> subprocess.CompletedProcess[str]:
+            cmd = ["mariadb", "-h", host, "-P", str(s.db_port), "-u", "wordpress", f"-p{DB_PW}", *extra]
+            return chroot_run(root, *cmd, "-N", "-e", "SELECT CURRENT_USER()", check=False)
+
+        ok = client("127.0.0.2")
+        assert ok.returncode == 0 and ok.stdout.strip() == "wordpress@127.0.0.1", ok.stderr
+        # twins: from another source address MariaDB refuses before any login (its first packet is error 1130),
+        # while wp-web's source address gets the normal handshake; on another address nothing listens
+        assert b"is not allowed to connect" in first_packet("127.0.0.3", "127.0.0.2", s.db_port)
+        assert first_packet("127.0.0.1", "127.0.0.2", s.db_port)[4:5] == b"\x0a"  # protocol 10 handshake
+        not_listening = client("127.0.0.1")
+        assert not_listening.returncode != 0 and "Can't connect" in not_listening.stderr
+    assert processes_in(root) == []
