@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
-from render.cloudinit import CloudConfig, WriteFile
+from render.cloudinit import CloudFragment, WriteFile
 from render.provision import ENV_FILE, ComposeProject, put_file, script
 
 AGENT_PORT = 10050
@@ -76,23 +75,6 @@ ControlSocket=/run/zabbix/agent.sock
 DenyKey=system.run[*]
 Include=/etc/zabbix/zabbix_agent2.d/plugins.d/*.conf
 """
-
-
-@dataclass(frozen=True)
-class CloudFragment:
-    """Packages, files and commands one service adds to a VM's CloudConfig (`merge` appends them)."""
-
-    packages: tuple[str, ...]
-    write_files: tuple[WriteFile, ...]
-    runcmd: tuple[str | tuple[str, ...], ...]
-
-    def merge(self, cfg: CloudConfig) -> CloudConfig:
-        return replace(
-            cfg,
-            packages=tuple(sorted(set(cfg.packages) | set(self.packages))),
-            write_files=cfg.write_files + self.write_files,
-            runcmd=cfg.runcmd + self.runcmd,
-        )
 
 
 def zabbix_agent_cloud_fragment(server_address: str, hostname: str, listen_address: str) -> CloudFragment:
