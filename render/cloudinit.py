@@ -7,7 +7,7 @@ login off), the QEMU guest agent when the VM has the agent enabled, unattended s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -43,6 +43,23 @@ class CloudConfig:
     timezone: str = "UTC"
     extra_users: tuple[dict[str, Any], ...] = ()
     """More cloud-init `users` entries after the admin user (e.g. a desktop's unprivileged console user)."""
+
+
+@dataclass(frozen=True)
+class CloudFragment:
+    """Packages, files and commands one service adds to a VM's CloudConfig (`merge` appends them)."""
+
+    packages: tuple[str, ...]
+    write_files: tuple[WriteFile, ...]
+    runcmd: tuple[str | tuple[str, ...], ...]
+
+    def merge(self, cfg: CloudConfig) -> CloudConfig:
+        return replace(
+            cfg,
+            packages=tuple(sorted(set(cfg.packages) | set(self.packages))),
+            write_files=cfg.write_files + self.write_files,
+            runcmd=cfg.runcmd + self.runcmd,
+        )
 
 
 def docker_apt_source() -> dict[str, dict[str, str]]:

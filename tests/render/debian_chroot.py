@@ -25,7 +25,7 @@ MARKER = ".proxcloud-chroot-ready"
 def require_root() -> None:
     """The chroot needs mounts and chroot(2): fail loudly (never skip) when not root."""
     assert os.geteuid() == 0, (
-        "the HumHub integration test builds a Debian chroot and must run as root (CI runs `make test` as root); "
+        "the chroot integration tests build a Debian chroot and must run as root (CI runs `make test` as root); "
         "run it with sudo"
     )
     for tool in ("debootstrap", "mount", "chroot"):
@@ -135,9 +135,21 @@ def session(cache: Path, work: Path) -> Iterator[Path]:
         _unmount(mounted)
 
 
-def chroot_run(root: Path, *cmd: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run a command inside the chroot (a clean environment, like cloud-init's runcmd as root)."""
+def chroot_run(
+    root: Path, *cmd: str, check: bool = True, timeout: float = 300, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command inside the chroot (a clean environment, like cloud-init's runcmd as root).
+
+    `input` is fed to its stdin: `chroot_run(root, "bash", "-s", input=script)` is what `pct exec <id> -- bash -s`
+    does with a container's provisioning script.
+    """
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "HOME": "/root"}
     return subprocess.run(
-        ["chroot", str(root), *cmd], env=env, text=True, capture_output=True, check=check, timeout=timeout
+        ["chroot", str(root), *cmd],
+        env=env,
+        text=True,
+        capture_output=True,
+        check=check,
+        timeout=timeout,
+        input=input,
     )
