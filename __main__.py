@@ -6,6 +6,7 @@ import pulumi
 
 from components.backup import BackupPlan, BackupPlanArgs
 from components.config import namespace_config, pve_api_url
+from components.container import ContainerTemplate, ContainerTemplateArgs
 from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
 from components.ha import HighAvailability, HighAvailabilityArgs
@@ -13,6 +14,7 @@ from components.images import CloudImage, CloudImageArgs
 from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
 from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
+from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs
 from spec.errors import SpecError
 from spec.load import load_platform
@@ -34,8 +36,20 @@ if vms and settings.image is not None:
     image = CloudImage("debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms]))
     image_ids = image.file_ids
 ops_key = secrets.require_secret("opsSshPrivateKey")
+containers = [c for t in platform.tenants for c in t.containers]
+setup = None
+if containers or any(t.zabbix for t in platform.tenants):
+    template_ids = {}
+    if containers and settings.container_template is not None:
+        template = ContainerTemplate(
+            "debian12-lxc",
+            ContainerTemplateArgs(template_spec(settings), settings.datastores.images, [c.node for c in containers]),
+        )
+        template_ids = template.file_ids
+    setup = GuestSetup(settings, template_ids, image_ids, secrets.require_secret("nodeSshPrivateKey"))
 tenants = {
-    t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids, ops_key)) for t in platform.tenants
+    t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids, ops_key, setup, secrets))
+    for t in platform.tenants
 }
 sdn_objects = [obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects]
 if platform.edge is not None:
@@ -57,6 +71,7 @@ monitoring = {
 
 machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
 machines.update({name: vm.machine for m in monitoring.values() for name, vm in m.vms.items()})
+machines.update({name: c.container for t in tenants.values() for name, c in t.containers.items()})
 if platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
@@ -80,9 +95,12 @@ if settings.backup is not None:
     )
 
 if len(platform.node_names) > 1 and vms:
+    guests = [*vms, *containers]
     HighAvailability(
         "ha",
-        HighAvailabilityArgs(vms, machines, platform.node_names, settings.ha, ha_resources=settings.protect_stateful),
+        HighAvailabilityArgs(
+            guests, machines, platform.node_names, settings.ha, ha_resources=settings.protect_stateful
+        ),
     )
 
 for key, value in stack_outputs(platform, tenants, backups, monitoring).items():

@@ -42,6 +42,12 @@ class ContainerTemplate(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ContainerTemplateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proxcloud:index:ContainerTemplate", name, None, opts)
+        if set(args.template.checksum) == {"0"}:
+            pulumi.log.warn(
+                f"LXC template {args.template.file_name}: the checksum is not pinned (all zeros); PVE's download "
+                "will stop at the checksum check until proxcloud:containerTemplate.checksum is set",
+                self,
+            )
         self.files = {
             node: px.download.File(
                 f"{name}-{node}",

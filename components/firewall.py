@@ -18,7 +18,8 @@ import pulumi
 import pulumi_proxmoxve as px
 
 from components.vnet_firewall import VnetFirewallRules, VnetFirewallRulesArgs, pve_connection
-from spec.flows import INTERNET, Flow, all_flows
+from spec.containers import Container
+from spec.flows import INTERNET, Flow, all_flows, source_address
 from spec.platform import Platform, Tenant, Vm
 
 PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")
@@ -159,7 +160,7 @@ class Firewall(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=ipsets),
         )
-        vms: dict[str, tuple[Tenant | None, Vm]] = {vm.name: (t, vm) for t in p.tenants for vm in t.vms}
+        vms: dict[str, tuple[Tenant | None, Vm | Container]] = {g.name: (t, g) for t in p.tenants for g in t.guests}
         if p.edge is not None:
             vms[p.edge.vm.name] = (None, p.edge.vm)
         by_role: dict[tuple[str, str], list[Flow]] = defaultdict(list)
@@ -196,10 +197,11 @@ class Firewall(pulumi.ComponentResource):
         for vm_name, (t, vm) in sorted(vms.items()):
             machine = args.machines[vm_name]
             after_vm = pulumi.ResourceOptions(parent=self, depends_on=[machine, *ipsets, *self.groups.values()])
+            guest_id = {"container_id": vm.vm_id} if isinstance(vm, Container) else {"vm_id": vm.vm_id}
             px.firewall.OptionsLegacy(
                 f"{name}-{vm_name}-options",
                 node_name=vm.node,
-                vm_id=vm.vm_id,
+                **guest_id,
                 enabled=True,
                 input_policy="DROP",
                 output_policy="ACCEPT",
@@ -233,12 +235,14 @@ class Firewall(pulumi.ComponentResource):
         self.vnet_firewalls = []
         for t in p.tenants:
             for vnet in t.vnets:
-                inside = [
+                # flows between the tenant's guests that cross this VNet: into a guest on it, or out of one on it
+                on_vnet = self._addresses(vnet.id, vms)
+                crossing = [
                     f
                     for f in flows
                     if f.src != INTERNET
-                    and any(n.bridge == vnet.id for n in vms[f.dst][1].nics)
-                    and any(n.bridge == vnet.id for n in vms[f.src][1].nics)
+                    and vms[f.dst][0] is t
+                    and (self._on(vms[f.dst][1], vnet.id) or self._source(f, vms) in on_vnet)
                 ]
                 rules = [
                     {
@@ -247,10 +251,10 @@ class Firewall(pulumi.ComponentResource):
                         "proto": f.proto,
                         "dport": str(f.port),
                         "source": self._source(f, vms),
-                        "dest": str(self._address_on(vms[f.dst][1], vnet.id)),
+                        "dest": self._dest(vms[f.dst][1], vms[f.src][1]),
                         "comment": f.why,
                     }
-                    for f in inside
+                    for f in crossing
                 ]
                 rules.append(
                     {
@@ -278,32 +282,75 @@ class Firewall(pulumi.ComponentResource):
         self.register_outputs({"flows": len(flows), "groups": sorted(g for _, g in self.groups)})
 
     @staticmethod
-    def _address_on(vm: Vm, bridge: str) -> str:
-        nic = next(n for n in vm.nics if n.bridge == bridge and n.ipv4 is not None)
-        return str(nic.ipv4.ip)  # type: ignore[union-attr]
-
-    @classmethod
-    def _source(cls, f: Flow, vms: dict[str, tuple[Tenant | None, Vm]]) -> str:
-        if f.src == INTERNET:
-            return ",".join(f.source_cidrs) if f.source_cidrs else "+dc/world"
-        src, dst = vms[f.src][1], vms[f.dst][1]
-        shared = {n.bridge for n in dst.nics}
-        return next(str(n.ipv4.ip) for n in src.nics if n.bridge in shared and n.ipv4 is not None)
+    def _on(guest: Vm | Container, bridge: str) -> bool:
+        return any(n.bridge == bridge and n.ipv4 is not None for n in guest.nics)
 
     @staticmethod
-    def _router_rules(t: Tenant | None, vm: Vm, p: Platform) -> list[px.firewall.RulesLegacyRuleArgs]:
-        """Routers forward their clients' egress: it arrives on their NICs addressed to the world. Their own
-        public addresses are not part of that world: clients reach the router itself only as declared above."""
-        own = ",".join(str(n.ipv4.ip) for n in vm.nics if n.ipv4 is not None and n.bridge == p.settings.public_bridge)
-        if vm.role == "proxy" and t is not None and t.vnets:
-            source, why = f"+dc/t{t.number}-lans", f"route tenant {t.name}'s egress to the internet"
-        elif vm.role == "edge" and p.settings.hosting is not None:
-            source, why = str(p.settings.hosting.ipv4_pool), "route hosted VMs' and tenant uplinks' egress"
-        else:
-            return []
-        rules = (
-            [Rules(type="in", action="DROP", source=source, dest=own, comment="not to the router itself")]
-            if own
-            else []
+    def _addresses(bridge: str, vms: dict[str, tuple[Tenant | None, Vm | Container]]) -> set[str]:
+        return {str(n.ipv4.ip) for _, g in vms.values() for n in g.nics if n.bridge == bridge and n.ipv4 is not None}
+
+    @staticmethod
+    def _dest(dst: Vm | Container, src: Vm | Container) -> str:
+        """The destination's address the source talks to (on a shared VNet, else its first VNet address)."""
+        address = source_address(dst, src)
+        assert address is not None
+        return str(address)
+
+    @classmethod
+    def _source(cls, f: Flow, vms: dict[str, tuple[Tenant | None, Vm | Container]]) -> str:
+        if f.src == INTERNET:
+            return ",".join(f.source_cidrs) if f.source_cidrs else "+dc/world"
+        address = source_address(vms[f.src][1], vms[f.dst][1])
+        assert address is not None, f"flow {f} has no network path"
+        return str(address)
+
+    @staticmethod
+    def _router_rules(t: Tenant | None, vm: Vm | Container, p: Platform) -> list[px.firewall.RulesLegacyRuleArgs]:
+        """Routers forward their clients' traffic: it arrives on their NICs addressed to someone else. What is
+        addressed to the router itself is dropped here, after the flows into it that are allowed above."""
+        own_public = ",".join(
+            str(n.ipv4.ip) for n in vm.nics if n.ipv4 is not None and n.bridge == p.settings.public_bridge
         )
-        return [*rules, Rules(type="in", action="ACCEPT", source=source, dest="+dc/world", comment=why)]
+        if vm.role == "proxy" and t is not None and t.vnets:
+            lans = f"+dc/t{t.number}-lans"
+            own_lan = ",".join(
+                str(n.ipv4.ip)
+                for n in vm.nics
+                if n.ipv4 is not None and n.vlan is None and n.bridge != p.settings.public_bridge
+            )
+            rules = [Rules(type="in", action="DROP", source=lans, dest=own_lan, comment="not to the router itself")]
+            if own_public:
+                rules.append(
+                    Rules(type="in", action="DROP", source=lans, dest=own_public, comment="not to the router itself")
+                )
+            return [
+                *rules,
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    source=lans,
+                    dest=lans,
+                    comment="route between the tenant's VNets; the VNets' and guests' own rules decide",
+                ),
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    source=lans,
+                    dest="+dc/world",
+                    comment=f"route tenant {t.name}'s egress to the internet",
+                ),
+            ]
+        if vm.role == "edge" and p.settings.hosting is not None:
+            pool = str(p.settings.hosting.ipv4_pool)
+            drop = [Rules(type="in", action="DROP", source=pool, dest=own_public, comment="not to the router itself")]
+            return [
+                *(drop if own_public else []),
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    source=pool,
+                    dest="+dc/world",
+                    comment="route hosted VMs' and tenant uplinks' egress to the internet",
+                ),
+            ]
+        return []

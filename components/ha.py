@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
+from spec.containers import Container
 from spec.models import HaSpec
 from spec.platform import Vm
 
@@ -21,8 +22,8 @@ from spec.platform import Vm
 class HighAvailabilityArgs:
     """Inputs of HighAvailability."""
 
-    vms: list[Vm]
-    """Every VM of the stack."""
+    vms: list[Vm | Container]
+    """Every guest (VM or container) of the stack."""
     machines: dict[str, pulumi.Resource]
     """VM name -> its VmLegacy, so replication and HA come after the VM."""
     nodes: list[str]
@@ -33,7 +34,12 @@ class HighAvailabilityArgs:
     """Make stateful VMs HA resources (prod)."""
 
 
-def replication_target(vm: Vm, nodes: list[str]) -> str:
+def kind(guest: Vm | Container) -> str:
+    """PVE's HA resource prefix."""
+    return "ct" if isinstance(guest, Container) else "vm"
+
+
+def replication_target(vm: Vm | Container, nodes: list[str]) -> str:
     """The next node after the VM's own, round robin."""
     return nodes[(nodes.index(vm.node) + 1) % len(nodes)]
 
@@ -67,7 +73,7 @@ class HighAvailability(pulumi.ComponentResource):
                 continue
             res = px.Haresource(
                 f"{name}-{vm.name}-ha",
-                resource_id=f"vm:{vm.vm_id}",
+                resource_id=f"{kind(vm)}:{vm.vm_id}",
                 state="started",
                 max_restart=2,
                 max_relocate=2,
@@ -80,7 +86,7 @@ class HighAvailability(pulumi.ComponentResource):
                     f"{name}-{vm.name}-home",
                     rule=f"home-{vm.vm_id}",
                     type="node-affinity",
-                    resources=[f"vm:{vm.vm_id}"],
+                    resources=[f"{kind(vm)}:{vm.vm_id}"],
                     nodes={n: (2 if n == vm.node else 1) for n in args.nodes},
                     strict=False,
                     comment=f"{vm.name} prefers {vm.node}",
@@ -88,7 +94,7 @@ class HighAvailability(pulumi.ComponentResource):
                 )
             )
         pairs = sorted(
-            {tuple(sorted((vm.name, other))) for vm in args.vms for other in vm.keep_apart_from},
+            {tuple(sorted((vm.name, other))) for vm in args.vms for other in getattr(vm, "keep_apart_from", ())},
         )
         for a, b in pairs:
             if a in self.resources and b in self.resources:
@@ -98,7 +104,7 @@ class HighAvailability(pulumi.ComponentResource):
                         rule=f"apart-{by_name[a].vm_id}-{by_name[b].vm_id}",
                         type="resource-affinity",
                         affinity="negative",
-                        resources=[f"vm:{by_name[a].vm_id}", f"vm:{by_name[b].vm_id}"],
+                        resources=[f"{kind(by_name[a])}:{by_name[a].vm_id}", f"{kind(by_name[b])}:{by_name[b].vm_id}"],
                         strict=False,
                         comment=f"{a} and {b} never on one node",
                         opts=pulumi.ResourceOptions(parent=self, depends_on=[self.resources[a], self.resources[b]]),

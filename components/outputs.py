@@ -40,6 +40,17 @@ def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[st
             }
             for vm in t.vms
         },
+        "containers": {
+            c.name: {
+                "vmId": c.vm_id,
+                "node": c.node,
+                "role": c.role,
+                "stateful": c.stateful,
+                "vnet": c.nics[0].bridge,
+                "ipv4": str(c.nics[0].ipv4),
+            }
+            for c in t.containers
+        },
         "humhub": comp.humhub.urls if comp.humhub is not None else {},
         "routes": comp.proxy.hosts if comp.proxy is not None else [],
         "monitoring": mon.endpoints if mon is not None else {},

@@ -8,8 +8,10 @@ import pulumi
 import pulumi_proxmoxve as px
 import pulumi_random as random
 
+from components.container import LxcContainer
 from components.edge import ReverseProxy, ReverseProxyArgs
 from components.humhub import HumHubStack, HumHubStackArgs
+from components.services import Extras, GuestSetup, WordPressStack, ZabbixStack
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
 from render.cloudinit import CloudConfig, render_user_data
@@ -37,6 +39,10 @@ class TenantArgs:
     """Cloud image volume id per node, for the tenant's VMs."""
     ops_ssh_private_key: pulumi.Input[str]
     """The operators' SSH key (secret): the proxy's route changes are applied over SSH."""
+    guest_setup: GuestSetup | None = None
+    """Container template, node SSH key: for containers and the setup C services."""
+    secrets: pulumi.Config | None = None
+    """The stack's secret config (tokens of the extras)."""
 
     @classmethod
     def of(
@@ -46,6 +52,8 @@ class TenantArgs:
         sdn_finalizer: pulumi.Resource,
         image_file_ids: dict[str, pulumi.Output[str]],
         ops_ssh_private_key: pulumi.Input[str],
+        guest_setup: GuestSetup | None = None,
+        secrets: pulumi.Config | None = None,
     ) -> TenantArgs:
         return cls(
             tenant,
@@ -55,6 +63,8 @@ class TenantArgs:
             platform.settings,
             image_file_ids,
             ops_ssh_private_key,
+            guest_setup,
+            secrets,
         )
 
 
@@ -190,6 +200,7 @@ class Tenant(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
             self.vms[t.proxy.name] = self.proxy.vm
+        self._setup_c(name, t, args)
         self.pool_id = self.pool.pool_id
         self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
         self.register_outputs(
@@ -201,6 +212,41 @@ class Tenant(pulumi.ComponentResource):
                 "initial_passwords": self.initial_passwords,
             }
         )
+
+    def _setup_c(self, name: str, t: TenantSpec, args: TenantArgs) -> None:
+        """Containers, WordPress, the extras, and last Zabbix (its agents go onto every other guest)."""
+        self.containers: dict[str, LxcContainer] = {}
+        self.wordpress: WordPressStack | None = None
+        if not (t.containers or t.zabbix):
+            return
+        setup = args.guest_setup
+        assert setup is not None, "containers and Zabbix need a GuestSetup"
+        after = pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone])
+        service_cts = {c.name for c in t.containers if c.role in ("wp-web", "wp-db", *EXTRA_ROLES)}
+        for c in t.containers:
+            if c.name not in service_cts:
+                self.containers[c.name] = setup.container(f"{name}-{c.name}", c, {}, self)
+        proxy_address = str(t.vm(t.proxy.name).address) if t.proxy is not None else "127.0.0.1"
+        if t.wordpress is not None:
+            self.wordpress = WordPressStack(f"{name}-wordpress", t, setup, proxy_address, opts=after)
+            self.containers.update(self.wordpress.containers)
+        if t.extras is not None:
+            assert args.secrets is not None
+            extras = Extras(f"{name}-extras", t, setup, args.secrets, opts=after)
+            self.containers.update(extras.containers)
+        if t.zabbix is not None:
+            self.zabbix = ZabbixStack(
+                f"{name}-zabbix",
+                t,
+                setup,
+                {n: v.machine for n, v in self.vms.items()},
+                {n: c.container for n, c in self.containers.items()},
+                opts=after,
+            )
+            self.vms[f"{t.name}-zabbix"] = self.zabbix.server
+
+
+EXTRA_ROLES = ("cloudflared", "vaultwarden", "twingate")
 
 
 def routes_of(t: TenantSpec, domain: str) -> list[Route]:

@@ -279,7 +279,7 @@ class FirewallModel:
 
     @staticmethod
     def _guest_from(resource_name: str, inputs: dict[str, Any], typ: str) -> Guest:
-        name = inputs.get("name")
+        name = inputs.get("name") or (inputs.get("initialization") or {}).get("hostname")  # VM name / CT hostname
         name = name if isinstance(name, str) and name not in ("[unknown]", "[secret]") else resource_name
         devices = inputs.get("networkDevices" if typ == VM else "networkInterfaces") or []
         configs = (inputs.get("initialization") or {}).get("ipConfigs") or []

@@ -11,7 +11,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from spec.containers import Container
 from spec.platform import Platform, Tenant, Vm
+
+Guest = Vm | Container
 
 INTERNET = "internet"
 
@@ -31,7 +34,12 @@ ROLE_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
     ),
     "grafana": (("proxy", "tcp", 3000, "Grafana is published only through the reverse proxy"),),
     "chronograf": (("proxy", "tcp", 8888, "Chronograf is published only through the reverse proxy"),),
+    "wp-web": (("proxy", "tcp", 80, "WordPress is published only through the reverse proxy"),),
+    "wp-db": (("wp-web", "tcp", 3306, "MariaDB for wp-web only"),),
+    "zabbix": (("proxy", "tcp", 8080, "the Zabbix frontend, published only through the reverse proxy"),),
+    "vaultwarden": (("proxy", "tcp", 8080, "Vaultwarden, published only through the reverse proxy"),),
 }
+ZABBIX_AGENT, ZABBIX_TRAPPER = 10050, 10051
 
 
 @dataclass(frozen=True)
@@ -47,26 +55,35 @@ class Flow:
     source_cidrs: tuple[str, ...] = ()  # for "internet": only these networks (empty: the whole internet)
 
 
-def _shared_address(src: Vm, dst: Vm) -> ipaddress.IPv4Address | None:
-    """The source's address on a VNet it shares with the destination."""
+def source_address(src: Guest, dst: Guest) -> ipaddress.IPv4Address | None:
+    """The address traffic from `src` to `dst` carries: on a VNet both share, else (routed by the tenant's proxy
+    between its VNets) the source's first tenant-VNet address. None: no tenant network between them."""
     bridges = {n.bridge for n in dst.nics}
-    for nic in src.nics:
-        if nic.bridge in bridges and nic.ipv4 is not None and nic.vlan is None:
-            return nic.ipv4.ip
-    return None
+    lan = [n for n in src.nics if n.ipv4 is not None and n.vlan is None]
+    for nic in lan:
+        if nic.bridge in bridges:
+            return nic.ipv4.ip  # type: ignore[union-attr]
+    dst_lan = [n for n in dst.nics if n.ipv4 is not None and n.vlan is None]
+    return lan[0].ipv4.ip if lan and dst_lan else None  # type: ignore[union-attr]
 
 
 def tenant_flows(t: Tenant) -> list[Flow]:
     """The flows into a tenant's guests: by role, and its declared forwards (from the internet)."""
     flows: list[Flow] = []
-    for dst in t.vms:
+    for dst in t.guests:
         for src_role, proto, port, why in ROLE_INBOUND.get(dst.role, ()):
             if src_role == INTERNET:
                 flows.append(Flow(t.name, INTERNET, dst.name, proto, port, why))
                 continue
-            for src in t.vms:
-                if src.role == src_role and src.name != dst.name and _shared_address(src, dst) is not None:
+            for src in t.guests:
+                if src.role == src_role and src.name != dst.name and source_address(src, dst) is not None:
                     flows.append(Flow(t.name, src.name, dst.name, proto, port, why))
+    server = next((g for g in t.guests if g.role == "zabbix"), None)
+    if server is not None:  # setup C: the server polls every agent; agents send active checks to the server
+        for g in t.guests:
+            if g is not server:
+                flows.append(Flow(t.name, server.name, g.name, "tcp", ZABBIX_AGENT, "Zabbix server polls its agent"))
+                flows.append(Flow(t.name, g.name, server.name, "tcp", ZABBIX_TRAPPER, "Zabbix agent active checks"))
     return flows
 
 
@@ -74,7 +91,7 @@ def forward_flows(platform: Platform) -> list[Flow]:
     """Declared forwards: the hosted VM accepts its port from the internet (DNAT keeps the source)."""
     if platform.edge is None:
         return []
-    by_address = {(t.name, str(n.ipv4.ip)): vm for t in platform.tenants for vm in t.vms for n in vm.nics if n.ipv4}
+    by_address = {(t.name, str(n.ipv4.ip)): g for t in platform.tenants for g in t.guests for n in g.nics if n.ipv4}
     return [
         Flow(f.tenant, INTERNET, by_address[(f.tenant, str(f.target))].name, f.proto, f.target_port, f.why)
         for f in platform.edge.forwards

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from spec.containers import Container
 from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
 from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
@@ -234,6 +235,65 @@ def _resolve_vms(
     return vms, problems
 
 
+def _resolve_containers(
+    tf: TenantFile, source: str, settings: StackSettings, vnets: dict[str, Vnet]
+) -> tuple[list[Container], list[Problem]]:
+    """Container ids, placement and addressing: always on a tenant VNet with a static address."""
+    problems: list[Problem] = []
+    out: list[Container] = []
+    nodes = [n.name for n in settings.nodes]
+    for i, c in enumerate(tf.all_containers()):
+        field = f"containers[{i}]" if i < len(tf.containers) else f"{c.role} ({c.name})"
+        net = vnets.get(c.vnet)
+        if net is None:
+            problems.append(Problem(source, f"{field}.vnet", f"'{c.vnet}' is not a VNet of this tenant"))
+            continue
+        if c.node is not None and c.node not in nodes:
+            problems.append(Problem(source, f"{field}.node", f"'{c.node}' is not a node of this stack ({nodes})"))
+            continue
+        if c.address not in net.cidr or c.address in (
+            net.cidr.network_address,
+            net.cidr.broadcast_address,
+            net.gateway,
+        ):
+            problems.append(
+                Problem(source, f"{field}.address", f"{c.address} is not a free host address of {net.id} {net.cidr}")
+            )
+            continue
+        vm_id = c.vm_id if c.vm_id is not None else tf.number * 1000 + c.slot
+        nic = Nic(
+            bridge=net.id,
+            ipv4=ipaddress.IPv4Interface(f"{c.address}/{net.cidr.prefixlen}"),
+            gateway4=net.gateway,
+            mtu=net.mtu,
+            mac=_mac(vm_id, 0),
+        )
+        out.append(
+            Container(
+                tenant=tf.name,
+                name=c.name,
+                vm_id=vm_id,
+                node=c.node or nodes[(tf.number + c.slot) % len(nodes)],
+                role=c.role,
+                cores=c.cores,
+                memory_mb=c.memory_mb,
+                disk_gb=c.disk_gb,
+                nics=(nic,),
+                ssh_keys=tuple(settings.admin_ssh_keys),
+                pool_id=tf.name,
+                stateful=c.stateful,
+                protect=settings.protect_stateful and c.stateful,
+                description=f"{c.role} container of tenant {tf.name}",
+                nesting=c.nesting,
+            )
+        )
+    if out and settings.container_template is None:
+        problems.append(
+            Problem(source, "containers", "the stack has no proxcloud:containerTemplate", "add it to the stack config")
+        )
+    return out, problems
+
+
 def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
     problems: list[Problem] = []
     limit = settings.underlay.mtu - VXLAN_OVERHEAD
@@ -256,6 +316,8 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
     vms, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
     problems += vm_problems
+    containers, ct_problems = _resolve_containers(tf, source, settings, {v.id: v for v in vnets})
+    problems += ct_problems
     if tf.humhub is not None and tf.humhub.vnet not in {v.id for v in vnets}:
         problems.append(Problem(source, "humhub.vnet", f"'{tf.humhub.vnet}' is not a VNet of this tenant"))
     if tf.all_vms() and settings.image is None:
@@ -277,6 +339,10 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         humhub=tf.humhub,
         proxy=tf.proxy,
         monitoring=tf.monitoring,
+        containers=tuple(containers),
+        wordpress=tf.wordpress,
+        zabbix=tf.zabbix,
+        extras=tf.extras,
     )
     return tenant, problems
 
@@ -344,7 +410,7 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         "VNI",
         "VNIs are cluster-wide; set another",
     )
-    vm_places = [(t, i, vm) for t in tenants for i, vm in enumerate(t.vms)]
+    vm_places = [(t, i, vm) for t in tenants for i, vm in enumerate(t.guests)]
     problems += _unique(
         ((vm.vm_id, t.source, f"vms[{i}].vm_id") for t, i, vm in vm_places), "VM ID", "VM IDs are cluster-wide"
     )
@@ -360,7 +426,7 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
     )
     names = {vm.name for _, _, vm in vm_places}
     for t, i, vm in vm_places:
-        for j, other in enumerate(vm.keep_apart_from):
+        for j, other in enumerate(getattr(vm, "keep_apart_from", ())):
             if other not in names or other == vm.name:
                 problems.append(
                     Problem(t.source, f"vms[{i}].keep_apart_from[{j}]", f"'{other}' is not another VM of this stack")

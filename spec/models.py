@@ -406,6 +406,94 @@ class MonitoringSpec(_Strict):
         ]
 
 
+class ContainerSpec(_Strict):
+    """An LXC container (setup C: containers for light services, VMs where a kernel is needed)."""
+
+    name: str = Field(
+        description="Host name, unique in the stack.", json_schema_extra={"pattern": f"^{HOSTNAME.pattern}$"}
+    )
+    slot: int = Field(ge=1, le=99, description="Stable slot in the tenant (shared with the VMs' slots).")
+    role: str = Field(default="server", description="What it is for; firewall rules key on it.")
+    vnet: SdnId = Field(description="The tenant VNet of its NIC.")
+    address: ipaddress.IPv4Address = Field(description="Static IPv4 address on the VNet.")
+    vm_id: int | None = Field(default=None, ge=100, le=999_999_999, description="PVE ID; tenant number * 1000 + slot.")
+    node: str | None = Field(default=None, description="PVE node; spread by slot when omitted.")
+    cores: int = Field(default=1, ge=1, le=64, description="vCPUs.")
+    memory_mb: int = Field(default=512, ge=64, le=262144, description="Memory in MiB.")
+    disk_gb: int = Field(default=8, ge=1, le=4096, description="Root disk in GB.")
+    nesting: bool = Field(default=False, description="Allow nested containers (only for services running Docker).")
+    stateful: bool = Field(default=True, description="Holds data: backed up, replicated, protected in prod.")
+    stateless_reason: str | None = Field(default=None, description="Required with stateful: false.")
+
+    @model_validator(mode="after")
+    def _state(self) -> ContainerSpec:
+        if not self.stateful and not self.stateless_reason:
+            raise ValueError("stateful: false needs stateless_reason: say why this container needs no backup")
+        if not HOSTNAME.fullmatch(self.name):
+            raise ValueError(f"'{self.name}' is not a host name")
+        return self
+
+
+class Placement(_Strict):
+    """Slot and address of a service's guest on the service's VNet."""
+
+    slot: int = Field(ge=1, le=99, description="Stable slot in the tenant.")
+    address: ipaddress.IPv4Address = Field(description="Static address.")
+    vm_id: int | None = Field(default=None, ge=100, le=999_999_999, description="PVE ID (default number*1000+slot).")
+    node: str | None = Field(default=None, description="PVE node.")
+
+
+class WordPressSpec(_Strict):
+    """Setup C's WordPress: `wp-web` (Apache + PHP) and `wp-db` (MariaDB) containers behind the proxy."""
+
+    vnet: SdnId = Field(description="The VNet of wp-web (and of wp-db unless db_vnet is given).")
+    db_vnet: SdnId | None = Field(default=None, description="The VNet of wp-db, e.g. the tenant's data tier.")
+    public_host: str = Field(description="Public host name routed by the proxy.")
+    site_title: str = Field(description="WordPress site title.")
+    admin_username: str = Field(description="Admin account (password generated, secret).")
+    admin_email: str = Field(description="Admin e-mail.")
+    version: str = Field(description="WordPress release, e.g. 6.8.3.")
+    sha256: str = Field(description="sha256 of wordpress-<version>.tar.gz (from wordpress.org).")
+    web: Placement = Field(description="The wp-web container.")
+    db: Placement = Field(description="The wp-db container.")
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{64}", v):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        return v
+
+
+class ZabbixSpec(_Strict):
+    """Setup C's Zabbix: server + frontend (Compose on a VM); an agent 2 on every guest of the tenant."""
+
+    vnet: SdnId = Field(description="The VNet of the server VM.")
+    server: Placement = Field(description="The Zabbix server VM.")
+    public_host: str = Field(description="Host name of the frontend, routed by the proxy.")
+
+
+class ExtrasSpec(_Strict):
+    """Optional services (setup C), each off unless given; each a container running Docker Compose."""
+
+    vnet: SdnId = Field(description="The VNet of the extras.")
+    cloudflared: Placement | None = Field(
+        default=None, description="Cloudflare tunnel connector (secret cloudflaredToken)."
+    )
+    vaultwarden: Placement | None = Field(default=None, description="Vaultwarden behind the proxy (sign-ups off).")
+    vaultwarden_host: str | None = Field(default=None, description="Public host name of Vaultwarden.")
+    twingate: Placement | None = Field(default=None, description="Twingate connector (secret twingate tokens).")
+    twingate_network: str | None = Field(default=None, description="Twingate network name.")
+
+    @model_validator(mode="after")
+    def _pairs(self) -> ExtrasSpec:
+        if self.vaultwarden is not None and not self.vaultwarden_host:
+            raise ValueError("vaultwarden needs vaultwarden_host")
+        if self.twingate is not None and not self.twingate_network:
+            raise ValueError("twingate needs twingate_network")
+        return self
+
+
 class TenantFile(_Strict):
     """A tenant: one `tenants/<name>.yaml` file. Format version 1."""
 
@@ -430,6 +518,56 @@ class TenantFile(_Strict):
     humhub: HumHubSpec | None = Field(default=None, description="A HumHub site in prod and test (setup A).")
     proxy: ProxySpec | None = Field(default=None, description="The tenant's reverse proxy and router.")
     monitoring: MonitoringSpec | None = Field(default=None, description="Telegraf + InfluxDB + Grafana + Chronograf.")
+    containers: list[ContainerSpec] = Field(default_factory=list, description="LXC containers (setup C).")
+    wordpress: WordPressSpec | None = Field(default=None, description="WordPress in two containers (setup C).")
+    zabbix: ZabbixSpec | None = Field(default=None, description="Zabbix server and agents on every guest (setup C).")
+    extras: ExtrasSpec | None = Field(default=None, description="Cloudflare tunnel, Vaultwarden, Twingate (setup C).")
+
+    def all_containers(self) -> list[ContainerSpec]:
+        """`containers` plus the containers the services declare (WordPress, extras)."""
+        out = list(self.containers)
+        if self.wordpress is not None:
+            w = self.wordpress
+            for name, vnet, place in (("wp-web", w.vnet, w.web), ("wp-db", w.db_vnet or w.vnet, w.db)):
+                out.append(
+                    ContainerSpec(
+                        name=f"{self.name}-{name}",
+                        slot=place.slot,
+                        role=name,
+                        vnet=vnet,
+                        address=place.address,
+                        vm_id=place.vm_id,
+                        node=place.node,
+                        memory_mb=1024,
+                        disk_gb=16,
+                    )
+                )
+        if self.extras is not None:
+            e = self.extras
+            for key, place in (
+                ("cloudflared", e.cloudflared),
+                ("vaultwarden", e.vaultwarden),
+                ("twingate", e.twingate),
+            ):
+                if place is not None:
+                    out.append(
+                        ContainerSpec(
+                            name=f"{self.name}-{key}",
+                            slot=place.slot,
+                            role=key,
+                            vnet=e.vnet,
+                            address=place.address,
+                            vm_id=place.vm_id,
+                            node=place.node,
+                            memory_mb=512,
+                            disk_gb=8,
+                            nesting=True,
+                            stateful=key == "vaultwarden",
+                            stateless_reason=None if key == "vaultwarden" else "a connector: no data",
+                        )
+                    )
+        return out
+
     forwards: list[ForwardSpec] = Field(default_factory=list, description="Port forwards to hosted VMs (setup B).")
 
     def all_vms(self) -> list[VmSpec]:
@@ -493,6 +631,22 @@ class TenantFile(_Strict):
                         description=f"monitoring: {role} of tenant {self.name}",
                     )
                 )
+        if self.zabbix is not None:
+            z = self.zabbix
+            out.append(
+                VmSpec(
+                    name=f"{self.name}-zabbix",
+                    slot=z.server.slot,
+                    role="zabbix",
+                    vm_id=z.server.vm_id,
+                    node=z.server.node,
+                    vnet=z.vnet,
+                    address=z.server.address,
+                    memory_mb=4096,
+                    disk_gb=40,
+                    description=f"Zabbix server and frontend of tenant {self.name}",
+                )
+            )
         if self.proxy is not None and self.vnets:
             p = self.proxy
             out.append(
@@ -539,8 +693,8 @@ class TenantFile(_Strict):
             ("users", [u.name for u in self.users]),
             ("vnets", [v.id for v in self.vnets]),
             ("storages", list(self.storages)),
-            ("vms (name)", [v.name for v in self.all_vms()]),
-            ("vms (slot)", [str(v.slot) for v in self.all_vms()]),
+            ("guests (name)", [v.name for v in self.all_vms()] + [c.name for c in self.all_containers()]),
+            ("guests (slot)", [str(v.slot) for v in self.all_vms()] + [str(c.slot) for c in self.all_containers()]),
         ):
             dupes = sorted({x for x in values if values.count(x) > 1})
             if dupes:
@@ -566,6 +720,9 @@ class NodeSpec(_Config):
 
     name: str = Field(description="PVE node name, as in `pvecm nodes`.")
     vtep: ipaddress.IPv4Address = Field(description="The node's address on the underlay VLAN (its VXLAN tunnel end).")
+    address: ipaddress.IPv4Address | None = Field(
+        default=None, description="Management address for SSH (pct exec / qm guest exec); the VTEP when omitted."
+    )
 
     @field_validator("name")
     @classmethod
@@ -741,7 +898,25 @@ class HaSpec(_Config):
 
 
 # Secret config keys: read with `require_secret`, never part of the (plain) settings model.
-SECRET_CONFIG_KEYS = ("pbsPassword", "pbsEncryptionKey", "pbsSshPrivateKey", "opsSshPrivateKey")
+SECRET_CONFIG_KEYS = (
+    "pbsPassword",
+    "pbsEncryptionKey",
+    "pbsSshPrivateKey",
+    "opsSshPrivateKey",
+    "nodeSshPrivateKey",
+    "cloudflaredToken",
+    "twingateAccessToken",
+    "twingateRefreshToken",
+)
+
+
+class ContainerTemplateConfig(_Config):
+    """The Debian LXC template, downloaded once per node (content type vztmpl), checksum verified."""
+
+    url: str = Field(description="Template URL (PVE's appliance index or https).")
+    file_name: str = Field(description="File name, e.g. debian-12-standard_12.7-1_amd64.tar.zst.")
+    checksum: str = Field(description="Its checksum (pveam available lists sha512sums).")
+    checksum_algorithm: Literal["sha256", "sha512"] = Field(default="sha512", description="Checksum algorithm.")
 
 
 class EdgeSpec(_Config):
@@ -777,6 +952,9 @@ class StackSettings(_Config):
     )
     hosting: HostingSpec | None = Field(default=None, description="Pools for dedicated VM networks (setup B).")
     edge: EdgeSpec | None = Field(default=None, description="The provider edge router (setups B and D).")
+    container_template: ContainerTemplateConfig | None = Field(
+        default=None, description="LXC template (required once any container exists)."
+    )
     public_addresses: dict[str, PublicNicSpec] = Field(
         default_factory=dict, description="Per tenant name: its public address in this stack (see PublicNicSpec)."
     )

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from spec.models import AccessProfile, HumHubSpec, MonitoringSpec, ProxySpec, StackSettings, UserSpec
+from spec.models import (
+    AccessProfile,
+    ExtrasSpec,
+    HumHubSpec,
+    MonitoringSpec,
+    ProxySpec,
+    StackSettings,
+    UserSpec,
+    WordPressSpec,
+    ZabbixSpec,
+)
+
+if TYPE_CHECKING:
+    from spec.containers import Container
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,15 @@ class Tenant:
     humhub: HumHubSpec | None = None
     proxy: ProxySpec | None = None
     monitoring: MonitoringSpec | None = None
+    containers: tuple[Container, ...] = ()
+    wordpress: WordPressSpec | None = None
+    zabbix: ZabbixSpec | None = None
+    extras: ExtrasSpec | None = None
+
+    @property
+    def guests(self) -> tuple[Vm | Container, ...]:
+        """VMs and containers."""
+        return (*self.vms, *self.containers)
 
     @property
     def service_vm_names(self) -> set[str]:
@@ -107,7 +130,12 @@ class Tenant:
             names.add(self.proxy.name)
         if self.monitoring is not None:
             names |= {name for name, _, _ in self.monitoring.vms(self.name)}
+        if self.zabbix is not None:
+            names.add(f"{self.name}-zabbix")
         return names
+
+    def container(self, name: str) -> Container:
+        return next(c for c in self.containers if c.name == name)
 
     def monitoring_hosts(self, domain: str) -> tuple[str, str]:
         """Public names of Grafana and Chronograf (hyphens: an underscore is not valid in a host name)."""

@@ -14,7 +14,7 @@ from tools.mockengine import PROJECT_DIR, run_program
 SNAPSHOT = PROJECT_DIR / "tests" / "snapshots" / "outputs-shape.txt"
 # Maps keyed by names from the spec (tenants, nodes, VMs...): their keys are data, not shape.
 NAME_MAPS = {
-    "tenants", "nodes", "vnets", "vms", "humhub", "storages", "encryptionKeyFingerprints", "secondaries",
+    "tenants", "nodes", "vnets", "vms", "containers", "humhub", "storages", "encryptionKeyFingerprints", "secondaries",
 }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ CMD = "command:remote:Command"
 
 def test_one_storage_and_one_pool_job_per_tenant(plan: Recording) -> None:
     storages = {s.inputs["namespace"]: s.inputs for s in plan.by_type(PBS)}
-    assert set(storages) == {"alpha", "beta", "community", "hosting"}
+    assert set(storages) == {"alpha", "beta", "community", "hosting", "keepers"}
     for tenant, s in storages.items():
         assert s["resourceId"] == f"pbs-{tenant}" and s["password"] == "[secret]"
         assert s["generateEncryptionKey"] is True and s["contents"] == ["backup"]

@@ -6,6 +6,7 @@ from spec.flows import ROLE_INBOUND
 from tools.mockengine import Recording
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
+CT = "proxmoxve:index/containerLegacy:ContainerLegacy"
 OPTIONS = "proxmoxve:firewall/optionsLegacy:OptionsLegacy"
 RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy"
 VNET_FW = "pulumi-python:dynamic/proxcloud:VnetFirewallRules"
@@ -24,9 +25,12 @@ def test_cluster_on_with_drop_and_nftables_on_every_node(plan: Recording) -> Non
 
 
 def test_every_guest_has_firewall_on_with_input_drop(plan: Recording) -> None:
-    vms = {(v.inputs["nodeName"], v.inputs["vmId"]) for v in plan.by_type(VM)}
-    options = {(o.inputs["nodeName"], o.inputs["vmId"]): o.inputs for o in plan.by_type(OPTIONS)}
-    assert set(options) == vms
+    guests = {(v.inputs["nodeName"], v.inputs["vmId"]) for v in plan.by_type(VM) + plan.by_type(CT)}
+    options = {
+        (o.inputs["nodeName"], o.inputs.get("vmId", o.inputs.get("containerId"))): o.inputs
+        for o in plan.by_type(OPTIONS)
+    }
+    assert set(options) == guests
     assert all(o["enabled"] is True and o["inputPolicy"] == "DROP" and o["macfilter"] is True for o in options.values())
 
 
@@ -45,7 +49,7 @@ def test_ipsets(plan: Recording) -> None:
 
 def test_vnet_firewalls_drop_by_default_with_a_secret_token(plan: Recording) -> None:
     fws = {f.inputs["vnet"]: f for f in plan.by_type(VNET_FW)}
-    assert set(fws) == {"alphaweb", "alphadb", "betaweb", "betadb", "comlan"}
+    assert set(fws) == {"alphaweb", "alphadb", "betaweb", "betadb", "comlan", "keepweb", "keepdb", "keepops"}
     applier = plan.one("proxmoxve:sdn/applier:Applier", "sdn-applier").urn
     for fw in fws.values():
         assert fw.inputs["options"] == {"enable": True, "policy_forward": "DROP"}
@@ -56,7 +60,7 @@ def test_vnet_firewalls_drop_by_default_with_a_secret_token(plan: Recording) -> 
 
 def test_role_policy_covers_every_role_in_use(plan: Recording) -> None:
     """Roles without an entry get no inbound at all: make sure that is deliberate for each role in use."""
-    roles = {v.inputs["tags"][i] for v in plan.by_type(VM) for i in range(len(v.inputs["tags"]))}
-    deliberately_closed = {"desktop", "app", "edge", "proxcloud"}
-    tenants = {"alpha", "beta", "community", "hosting", "provider"}
+    roles = {tag for v in plan.by_type(VM) + plan.by_type(CT) for tag in v.inputs["tags"]}
+    deliberately_closed = {"desktop", "app", "edge", "proxcloud", "lxc", "cloudflared"}
+    tenants = {"alpha", "beta", "community", "hosting", "keepers", "provider"}
     assert roles - tenants - set(ROLE_INBOUND) <= deliberately_closed

@@ -15,19 +15,20 @@ APPLIER = "proxmoxve:sdn/applier:Applier"
 
 def test_counts_per_type(plan: Recording) -> None:
     counts = Counter(r.type for r in plan.resources)
-    assert counts[TENANT] == 4
-    assert counts[ZONE] == 5  # one per tenant, the provider's transit zone
-    assert counts[VNET] == 6  # 2 + 2 setup D tiers, setup A's LAN, the transit VNet
-    assert counts[SUBNET] == 5  # the transit VNet has none: its VLANs are routed by the edge
+    assert counts[TENANT] == 5
+    assert counts[ZONE] == 6  # one per tenant, the provider's transit zone
+    assert counts[VNET] == 9  # 2 + 2 setup D tiers, setup A's LAN, setup C's 3, the transit VNet
+    assert counts[SUBNET] == 8  # the transit VNet has none: its VLANs are routed by the edge
     assert counts[APPLIER] == 2
-    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 5  # 4 tenants and the provider
-    assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 6  # 4 people, 2 monitoring readers
+    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 6  # 5 tenants and the provider
+    assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 7  # 5 people, 2 monitoring readers
+    assert counts["proxmoxve:index/containerLegacy:ContainerLegacy"] == 4  # wp-web, wp-db, vaultwarden, cloudflared
     assert counts["proxcloud:index:MonitoringStack"] == 2
     assert counts["proxcloud:index:HumHubStack"] == 1
-    assert counts["proxcloud:index:ReverseProxy"] == 3
+    assert counts["proxcloud:index:ReverseProxy"] == 4
     assert counts["proxcloud:index:ProviderEdge"] == 1
-    # 2 hosted, 3 HumHub/desktop, 3 proxies, the edge, 2 x 3 monitoring
-    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 15
+    # 2 hosted, 3 HumHub/desktop, 4 proxies, the edge, 2 x 3 monitoring, Zabbix
+    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 17
 
 
 def test_every_zone_object_is_inside_its_tenant_or_the_edge(plan: Recording) -> None:

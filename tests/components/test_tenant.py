@@ -61,6 +61,9 @@ def test_vnets_carry_vnis_and_subnets_gateways(plan: Recording) -> None:
         "betaweb": 10030,
         "betadb": 10040,
         "comlan": 40010,
+        "keepweb": 501,
+        "keepdb": 502,
+        "keepops": 503,
         "transit": 999000,
     }
     subnets = {s.inputs["vnet"]: s.inputs for s in plan.by_type("proxmoxve:sdn/subnet:Subnet")}

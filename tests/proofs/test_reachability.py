@@ -22,6 +22,7 @@ SERVICES = {
     "beta-proxy": WEB,
     "edge": WEB | {("tcp", 2201)},  # the secondaries (DNAT to proxies) and hosting's SSH forward
     "verein-www": {("tcp", 22)},  # setup B: the declared forward 2201 -> 22
+    "keepers-proxy": WEB,  # setup C: through its secondary address on the edge
 }
 INTENDED: dict[tuple[str, str], set[tuple[str, int | None]]] = {
     (src, dst): ports for src in PUBLIC for dst, ports in SERVICES.items() if src != dst
@@ -33,6 +34,15 @@ for t in ("alpha", "beta"):  # setup D: Grafana and Chronograf behind the proxy;
     INTENDED[(f"{t}-proxy", f"{t}-chronograf")] = {("tcp", 8888)}
     INTENDED[(f"{t}-grafana", f"{t}-influxdb")] = {("tcp", 8086)}
     INTENDED[(f"{t}-chronograf", f"{t}-influxdb")] = {("tcp", 8086)}
+# setup C: WordPress split in two tiers, Zabbix frontend and Vaultwarden behind the proxy, and Zabbix both ways
+INTENDED[("keepers-proxy", "keepers-wp-web")] = {("tcp", 80)}
+INTENDED[("keepers-wp-web", "keepers-wp-db")] = {("tcp", 3306)}
+INTENDED[("keepers-proxy", "keepers-vaultwarden")] = {("tcp", 8080)}
+INTENDED[("keepers-proxy", "keepers-zabbix")] = {("tcp", 8080)}
+KEEPERS = ("keepers-proxy", "keepers-wp-web", "keepers-wp-db", "keepers-vaultwarden", "keepers-cloudflared")
+for guest in KEEPERS:
+    INTENDED[("keepers-zabbix", guest)] = {("tcp", 10050)}  # the server polls every agent
+    INTENDED.setdefault((guest, "keepers-zabbix"), set()).add(("tcp", 10051))  # agents' active checks
 ENDPOINTS = sorted({"debian-desktop", "verein-cloud", *(n for pair in INTENDED for n in pair)})
 GUESTS = [e for e in ENDPOINTS if e != "internet"]
 

@@ -56,7 +56,7 @@ def test_shipped_stacks_load() -> None:
         raw = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
         cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
         p = load_platform("proxcloud", stack, cfg, PROJECT_DIR)
-        assert {t.name for t in p.tenants} == {"alpha", "beta", "community", "hosting"}
+        assert {t.name for t in p.tenants} == {"alpha", "beta", "community", "hosting", "keepers"}
 
 
 def test_setup_d_networks_and_accounts_exactly() -> None:

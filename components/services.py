@@ -1,0 +1,220 @@
+"""Setup C's services: WordPressStack (wp-web + wp-db containers), ZabbixStack (server VM + an agent on every
+guest of the tenant) and Extras (cloudflared, Vaultwarden, Twingate containers).
+
+Containers have no cloud-init: their provisioning scripts run with `pct exec <id> -- bash -s` on their node
+over SSH (components/container.py). Agents on VMs are installed the same way through the QEMU guest agent
+(`qm guest exec`), so one mechanism reaches every guest without SSH into tenant networks. Every script carrying
+a secret is built inside `apply` and stays a secret; the node SSH key is the secret `proxcloud:nodeSshPrivateKey`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+from pulumi_command import remote
+
+from components.container import LxcContainer, LxcContainerArgs, NodeSsh
+from components.vm import CloudInitVm, CloudInitVmArgs
+from render.cloudinit import DOCKER_PACKAGES, CloudConfig, docker_apt_source, render_user_data
+from render.extras import VaultwardenSite, cloudflared_project, twingate_project, vaultwarden_project
+from render.provision import compose_project_script
+from render.wordpress import SALT_NAMES, WordPressSite, db_script, web_script
+from render.zabbix import zabbix_agent_script, zabbix_server_project
+from spec.containers import Container, ContainerTemplateSpec
+from spec.models import StackSettings
+from spec.platform import TenantSpec, Vm
+
+
+def template_spec(settings: StackSettings) -> ContainerTemplateSpec:
+    """The stack's LXC template as the container building block wants it."""
+    t = settings.container_template
+    assert t is not None
+    return ContainerTemplateSpec(t.url, t.file_name, t.checksum, t.checksum_algorithm)
+
+
+def node_ssh(settings: StackSettings, node: str, key: pulumi.Input[str]) -> NodeSsh:
+    """SSH to a PVE node: its management address (or VTEP), root, the node key."""
+    n = next(n for n in settings.nodes if n.name == node)
+    return NodeSsh(host=str(n.address or n.vtep), user="root", private_key=pulumi.Output.secret(key))
+
+
+def qm_exec_command(vm_id: int) -> str:
+    """Node-side: wait for the VM's guest agent, run stdin as a bash script inside, fail with its exit code."""
+    return (
+        f"for i in $(seq 1 90); do qm guest cmd {vm_id} ping >/dev/null 2>&1 && break; sleep 10; done; "
+        f"qm guest exec {vm_id} --pass-stdin 1 --timeout 1200 -- bash -s | "
+        "python3 -c 'import json,sys; r=json.load(sys.stdin); "
+        'sys.stdout.write(r.get("out-data","")); sys.stderr.write(r.get("err-data","")); '
+        'sys.exit(r.get("exitcode", 1))\''
+    )
+
+
+@dataclass
+class GuestSetup:
+    """What every service component needs to place guests."""
+
+    settings: StackSettings
+    template_file_ids: dict[str, pulumi.Output[str]]
+    image_file_ids: dict[str, pulumi.Output[str]]
+    node_key: pulumi.Input[str]
+
+    def container(
+        self, name: str, c: Container, scripts: dict[str, pulumi.Input[str]], parent: pulumi.Resource
+    ) -> LxcContainer:
+        s = self.settings
+        return LxcContainer(
+            name,
+            LxcContainerArgs(
+                container=c,
+                template_file_id=self.template_file_ids[c.node],
+                datastore=s.datastores.vm,
+                dns_servers=[str(d) for d in s.dns_servers],
+                domain=s.domain,
+                node_ssh=node_ssh(s, c.node, self.node_key) if scripts else None,
+                provision_scripts=scripts,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+
+
+def _password(name: str, parent: pulumi.Resource, length: int = 32) -> pulumi.Output[str]:
+    pw = random.RandomPassword(name, length=length, special=False, opts=pulumi.ResourceOptions(parent=parent))
+    return pulumi.Output.secret(pw.result)
+
+
+class WordPressStack(pulumi.ComponentResource):
+    """wp-web and wp-db; the database user is allowed from wp-web's address only."""
+
+    def __init__(
+        self, name: str, tenant: TenantSpec, setup: GuestSetup, proxy_address: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:  # fmt: skip
+        w = tenant.wordpress
+        assert w is not None
+        super().__init__("proxcloud:index:WordPressStack", name, {"host": w.public_host}, opts)
+        web, db = tenant.container(f"{tenant.name}-wp-web"), tenant.container(f"{tenant.name}-wp-db")
+        site = WordPressSite(
+            public_host=w.public_host,
+            web_address=str(web.address),
+            db_address=str(db.address),
+            site_title=w.site_title,
+            admin_username=w.admin_username,
+            admin_email=w.admin_email,
+            wordpress_version=w.version,
+            download_url=f"https://wordpress.org/wordpress-{w.version}.tar.gz",
+            download_sha256=w.sha256,
+            reverse_proxies=(proxy_address,),
+        )
+        if set(w.sha256) == {"0"}:
+            pulumi.log.warn(
+                f"WordPress {w.version}: the release checksum is not pinned (all zeros); provisioning will stop at "
+                "the checksum check until wordpress.sha256 is set",
+                self,
+            )
+        db_pw, admin_pw = _password(f"{name}-db-password", self), _password(f"{name}-admin-password", self, 24)
+        salts = {k: _password(f"{name}-{k.lower().replace('_', '-')}", self, 64) for k in SALT_NAMES}
+        db_text = pulumi.Output.secret(db_pw.apply(lambda p: db_script(site, p)))
+        web_text = pulumi.Output.secret(
+            pulumi.Output.all(db_pw, admin_pw, pulumi.Output.all(**salts)).apply(
+                lambda v: web_script(site, v[0], v[1], v[2])
+            )
+        )
+        self.db = setup.container(f"{name}-db", db, {"mariadb": db_text}, self)
+        self.web = setup.container(f"{name}-web", web, {"wordpress": web_text}, self)
+        self.containers = {db.name: self.db, web.name: self.web}
+        self.admin_password = admin_pw
+        self.url = f"https://{w.public_host}/"
+        self.register_outputs({"url": self.url, "admin_password": self.admin_password})
+
+
+class ZabbixStack(pulumi.ComponentResource):
+    """The server + frontend VM (Compose) and a Zabbix agent 2 on every other guest of the tenant."""
+
+    def __init__(
+        self, name: str, tenant: TenantSpec, setup: GuestSetup, vms: dict[str, pulumi.Resource],
+        containers: dict[str, pulumi.Resource], opts: pulumi.ResourceOptions | None = None,
+    ) -> None:  # fmt: skip
+        assert tenant.zabbix is not None
+        super().__init__("proxcloud:index:ZabbixStack", name, {"tenant": tenant.name}, opts)
+        s = setup.settings
+        server: Vm = tenant.vm(f"{tenant.name}-zabbix")
+        db_pw = _password(f"{name}-db-password", self)
+
+        def user_data(password: str) -> str:
+            project = zabbix_server_project(str(server.address), password)
+            return render_user_data(
+                CloudConfig(
+                    hostname=server.name,
+                    ssh_keys=server.ssh_keys,
+                    packages=DOCKER_PACKAGES,
+                    apt_sources=docker_apt_source(),
+                    write_files=project.write_files(),
+                    runcmd=(("systemctl", "enable", "--now", "docker"), project.up_command()),
+                )
+            )
+
+        self.server = CloudInitVm(
+            f"{name}-server",
+            CloudInitVmArgs(
+                vm=server,
+                image_file_id=setup.image_file_ids[server.node],
+                user_data=pulumi.Output.secret(db_pw.apply(user_data)),
+                vm_datastore=s.datastores.vm,
+                snippets_datastore=s.datastores.snippets,
+                dns_servers=[str(d) for d in s.dns_servers],
+                domain=s.domain,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.agents: list[remote.Command] = []
+        for guest in tenant.guests:
+            if guest.name == server.name:
+                continue
+            is_ct = isinstance(guest, Container)
+            after = containers.get(guest.name) if is_ct else vms.get(guest.name)
+            ssh = node_ssh(s, guest.node, setup.node_key)
+            self.agents.append(
+                remote.Command(
+                    f"{name}-agent-{guest.name}",
+                    connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
+                    create=(f"pct exec {guest.vm_id} -- bash -s" if is_ct else qm_exec_command(guest.vm_id)),
+                    stdin=zabbix_agent_script(str(server.address), guest.name, str(guest.address)),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (after, self.server) if r]),
+                )
+            )
+        self.register_outputs({"server": str(server.address), "agents": len(self.agents)})
+
+
+class Extras(pulumi.ComponentResource):
+    """The optional services the tenant asked for, each a container running its Compose project."""
+
+    def __init__(
+        self, name: str, tenant: TenantSpec, setup: GuestSetup, secrets: pulumi.Config,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:  # fmt: skip
+        e = tenant.extras
+        assert e is not None
+        super().__init__("proxcloud:index:Extras", name, {"tenant": tenant.name}, opts)
+        self.containers: dict[str, LxcContainer] = {}
+        scripts: dict[str, pulumi.Output[str]] = {}
+        if e.cloudflared is not None:
+            token = secrets.require_secret("cloudflaredToken")
+            scripts["cloudflared"] = token.apply(lambda t: compose_project_script(cloudflared_project(t)))
+        if e.vaultwarden is not None:
+            site = VaultwardenSite(public_host=e.vaultwarden_host, listen_address=str(e.vaultwarden.address))
+            admin = _password(f"{name}-vaultwarden-admin", self, 48)
+            scripts["vaultwarden"] = admin.apply(lambda t: compose_project_script(vaultwarden_project(site, t)))
+        if e.twingate is not None:
+            c = tenant.container(f"{tenant.name}-twingate")
+            tokens = pulumi.Output.all(
+                secrets.require_secret("twingateAccessToken"), secrets.require_secret("twingateRefreshToken")
+            )
+            scripts["twingate"] = tokens.apply(
+                lambda t: compose_project_script(twingate_project(e.twingate_network, c.name, t[0], t[1]))
+            )
+        for key, text in scripts.items():
+            c = tenant.container(f"{tenant.name}-{key}")
+            self.containers[c.name] = setup.container(f"{name}-{key}", c, {key: pulumi.Output.secret(text)}, self)
+        self.register_outputs({"services": sorted(scripts)})
