@@ -211,7 +211,10 @@ SYSCTL_FILE = "/etc/sysctl.d/90-opensearch.conf"
 # OpenSearch refuses to start in production mode below this (its docs: vm.max_map_count at least 262144).
 MAX_MAP_COUNT = 262_144
 
-_LOGGING = {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+
+def _logging() -> dict[str, Any]:
+    """A fresh dict per service, so the YAML has no anchors/aliases."""
+    return {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ def graylog_compose_doc(params: GraylogParams) -> dict[str, Any]:
                 "image": MONGODB_IMAGE,
                 "restart": "unless-stopped",
                 "volumes": ["mongodb-data:/data/db"],
-                "logging": _LOGGING,
+                "logging": _logging(),
             },
             "opensearch": {
                 "image": OPENSEARCH_IMAGE,
@@ -271,7 +274,7 @@ def graylog_compose_doc(params: GraylogParams) -> dict[str, Any]:
                 },
                 "ulimits": {"memlock": {"soft": -1, "hard": -1}, "nofile": {"soft": 65536, "hard": 65536}},
                 "volumes": ["opensearch-data:/usr/share/opensearch/data"],
-                "logging": _LOGGING,
+                "logging": _logging(),
             },
             "graylog": {
                 "image": GRAYLOG_IMAGE,
@@ -292,8 +295,11 @@ def graylog_compose_doc(params: GraylogParams) -> dict[str, Any]:
                     f"{params.internal_address}:{params.web_port}:9000/tcp",
                     f"{params.internal_address}:{params.syslog_port}:{params.syslog_port}/tcp",
                 ],
-                "volumes": ["graylog-data:/usr/share/graylog/data/data", "graylog-journal:/usr/share/graylog/data/journal"],
-                "logging": _LOGGING,
+                "volumes": [
+                    "graylog-data:/usr/share/graylog/data/data",
+                    "graylog-journal:/usr/share/graylog/data/journal",
+                ],
+                "logging": _logging(),
             },
         },
         "volumes": {"mongodb-data": {}, "opensearch-data": {}, "graylog-data": {}, "graylog-journal": {}},
@@ -302,7 +308,8 @@ def graylog_compose_doc(params: GraylogParams) -> dict[str, Any]:
 
 def graylog_compose(params: GraylogParams) -> str:
     """The text of <directory>/compose.yaml."""
-    return "# Managed by proxcloud (render/logging.py).\n" + yaml.safe_dump(graylog_compose_doc(params), sort_keys=False)
+    doc = graylog_compose_doc(params)
+    return "# Managed by proxcloud (render/logging.py).\n" + yaml.safe_dump(doc, sort_keys=False)
 
 
 def graylog_env_file(password_secret: str, root_password: str) -> str:
@@ -351,12 +358,15 @@ def graylog_input_script(params: GraylogParams, api_url: str | None = None) -> s
 set -euo pipefail
 API={shlex.quote(api)}
 AUTH="admin:$(cat {shlex.quote(pw_file)})"
-for _ in $(seq 1 ${{GRAYLOG_WAIT_TRIES:-120}}); do
+for _ in $(seq 1 "${{GRAYLOG_WAIT_TRIES:-120}}"); do
   if curl -fsS -o /dev/null "$API/api/system/lbstatus"; then break; fi
   sleep "${{GRAYLOG_WAIT_SECONDS:-5}}"
 done
-inputs="$(curl -fsS -u "$AUTH" -H 'Accept: application/json' "$API/api/system/inputs")"
-if printf '%s' "$inputs" | grep -qF {shlex.quote(f'"title":"{GRAYLOG_INPUT_TITLE}"')}; then
+# python3 is on every Debian cloud image (cloud-init is written in it): parse the JSON, do not grep it.
+if curl -fsS -u "$AUTH" -H 'Accept: application/json' "$API/api/system/inputs" | python3 -c '
+import json, sys
+titles = [i.get("title") for i in json.load(sys.stdin).get("inputs", [])]
+sys.exit(0 if sys.argv[1] in titles else 1)' {shlex.quote(GRAYLOG_INPUT_TITLE)}; then
   echo "input exists"
   exit 0
 fi

@@ -150,7 +150,8 @@ def test_without_endless_retries_lines_sent_during_the_outage_are_dropped() -> N
     what arrives while the collector is down, so `action.resumeRetryCount -1` is what keeps those lines."""
     collector = Collector()
     with short_tmpdir() as tmp:
-        text = conf(collector.port, tmp / "spool").replace('action.resumeRetryCount="-1"', 'action.resumeRetryCount="0"')
+        text = conf(collector.port, tmp / "spool")
+        text = text.replace('action.resumeRetryCount="-1"', 'action.resumeRetryCount="0"')
         assert 'action.resumeRetryCount="0"' in text
         rsyslogd = Rsyslogd(text, tmp)
         try:
