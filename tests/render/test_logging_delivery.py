@@ -102,7 +102,12 @@ def test_queued_lines_survive_an_rsyslogd_restart_except_the_batch_in_flight() -
 
             rsyslogd.start()
             collector.start()
-            wait_for(lambda: len(missing(collector, queued)) <= BATCH, 30, f"all but at most {BATCH} queued lines")
+            try:
+                wait_for(lambda: len(missing(collector, queued)) <= BATCH, 30, f"all but at most {BATCH} queued lines")
+            except AssertionError as exc:
+                files = sorted((p.name, p.stat().st_size) for p in spool.iterdir())
+                notes = [line for line in rsyslogd.internal_messages().splitlines() if "cannot connect" not in line]
+                raise AssertionError(f"{exc}; missing {missing(collector, queued)}; spool {files}; {notes[-15:]}")
             time.sleep(2)  # anything still coming would arrive now
         finally:
             rsyslogd.stop()
