@@ -11,11 +11,23 @@ Pure data model, no pulumi import; camelCase keys like the rest of the `proxclou
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
-from spec.models import NODE_NAME, _Config
+# The same rule as spec.models.NODE_NAME (a test keeps them equal). Not imported from there, so that
+# spec/models.py can import this module for a `capacity` field of StackSettings without an import cycle.
+NODE_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
+
+
+class _Config(BaseModel):
+    """The `proxcloud:` config conventions (as spec.models._Config): camelCase keys, unknown keys refused."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False, str_strip_whitespace=True
+    )
 
 
 class Resource(StrEnum):

@@ -107,7 +107,8 @@ def test_queued_lines_survive_an_rsyslogd_restart_except_the_batch_in_flight() -
             except AssertionError as exc:
                 files = sorted((p.name, p.stat().st_size) for p in spool.iterdir())
                 notes = [line for line in rsyslogd.internal_messages().splitlines() if "cannot connect" not in line]
-                raise AssertionError(f"{exc}; missing {missing(collector, queued)}; spool {files}; {notes[-15:]}")
+                lost = missing(collector, queued)
+                raise AssertionError(f"{exc}; missing {lost}; spool {files}; {notes[-15:]}") from exc
             time.sleep(2)  # anything still coming would arrive now
         finally:
             rsyslogd.stop()

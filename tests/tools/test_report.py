@@ -162,6 +162,14 @@ def test_capacity_model_defaults_and_errors() -> None:
             CapacitySpec.model_validate(bad)
 
 
+def test_capacity_node_names_follow_the_stack_settings_rule() -> None:
+    import spec.capacity
+    import spec.models
+
+    assert spec.capacity.NODE_NAME.pattern == spec.models.NODE_NAME.pattern
+    assert spec.capacity._Config.model_config == spec.models._Config.model_config
+
+
 def write_stack(project: Path, stack: str, capacity_value: object) -> None:
     config = {"config": {"proxcloud:domain": "x.example.net", "proxcloud:capacity": capacity_value}}
     (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(config))
