@@ -42,7 +42,8 @@ _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class TcpFraming(StrEnum):
-    """How messages are delimited on the TCP stream (omfwd `TCP_Framing`)."""
+    """How messages are delimited on the TCP stream (omfwd `TCP_Framing`). Graylog's Syslog TCP input takes
+    either: it looks at the first byte of a connection and picks octet counting or line framing."""
 
     TRADITIONAL = "traditional"  # one message per line; Graylog's Syslog TCP input default
     OCTET_COUNTED = "octet-counted"  # RFC 6587 length prefix; safe for multi-line messages
@@ -325,7 +326,8 @@ def graylog_env_file(password_secret: str, root_password: str) -> str:
 
 
 def graylog_input_payload(params: GraylogParams) -> dict[str, Any]:
-    """The Syslog TCP input as Graylog's REST API (POST /api/system/inputs) takes it."""
+    """The Syslog TCP input as Graylog's REST API (POST /api/system/inputs) takes it; the configuration keys are
+    those of Graylog's SyslogTCPInput (its TCP transport and syslog codec)."""
     return {
         "title": GRAYLOG_INPUT_TITLE,
         "type": "org.graylog2.inputs.syslog.tcp.SyslogTCPInput",
