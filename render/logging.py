@@ -85,7 +85,8 @@ def rsyslog_forward_conf(
 
     Known limit (rsyslog issue #2710, reproduced by tests/render/test_logging_delivery.py): if rsyslog is stopped
     while the collector is down, the batch its worker is retrying is not spooled and is lost; everything else
-    in the queue is. `dequeue_batch_size` bounds that loss.
+    in the queue is. `dequeue_batch_size` bounds that loss. Lines not yet through rsyslog's main queue (memory only
+    on Debian) at a stop are lost as well.
     """
     host = _check_host(collector_host)
     _check_port(collector_port, "collector_port")

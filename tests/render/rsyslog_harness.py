@@ -135,6 +135,9 @@ class Rsyslogd:
             # rsyslogd's own messages (action suspended/resumed, queue errors) to a file the test can read.
             f'if $syslogfacility-text == "syslog" then action(type="omfile" file="{workdir / "internal.log"}")\n'
             f'include(file="{workdir / "forward.conf"}")\n'
+            # A local file after the forwarding, as Debian's /var/log/syslog: a line is in it once the main queue
+            # has handed it to the forwarding action's queue (actions run in order).
+            f'action(type="omfile" file="{workdir / "local.log"}")\n'
         )
         self.proc: subprocess.Popen[bytes] | None = None
         self.output = workdir / "rsyslogd.out"
@@ -154,6 +157,12 @@ class Rsyslogd:
         """What rsyslogd said about itself so far (stdout/stderr and its syslog-facility messages)."""
         texts = [p.read_text(errors="replace") for p in (self.output, self.internal) if p.exists()]
         return "\n".join(texts)
+
+    def handed_to_forwarding(self, lines: list[str]) -> bool:
+        """Every line went through the main queue into the forwarding action's queue."""
+        local = self.workdir / "local.log"
+        text = local.read_text(errors="replace") if local.exists() else ""
+        return all(f" {line}\n" in text for line in lines)
 
     def send(self, lines: list[str]) -> None:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
