@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PIP_EXTRA := $(foreach f,$(sort $(wildcard deps/pip-*.txt)),-r $(f))
 APT_LISTS := $(sort $(wildcard deps/apt-*.txt))
 
-.PHONY: plan test lint unit system-deps bench schema clean
+.PHONY: plan test lint unit system-deps bench schema report clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard deps/pip-*.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ lint: $(VENV)/.installed
 ## make schema: regenerate tenants/schema.json from the models.
 schema: $(VENV)/.installed
 	$(PY) -m tools.schema
+
+## make report [STACK=dev|prod]: right-sizing - allocation per tenant/node against proxcloud:capacity (table + PNG).
+report: $(VENV)/.installed
+	$(PY) -m tools.report --stack $(STACK)
 
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench

@@ -38,7 +38,7 @@ if vms and settings.image is not None:
 ops_key = secrets.require_secret("opsSshPrivateKey")
 containers = [c for t in platform.tenants for c in t.containers]
 setup = None
-if containers or any(t.zabbix for t in platform.tenants):
+if containers or any(t.zabbix or t.logging for t in platform.tenants):
     template_ids = {}
     if containers and settings.container_template is not None:
         template = ContainerTemplate(

@@ -9,6 +9,7 @@ a secret is built inside `apply` and stays a secret; the node SSH key is the sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +20,7 @@ from components.container import LxcContainer, LxcContainerArgs, NodeSsh
 from components.vm import CloudInitVm, CloudInitVmArgs
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, docker_apt_source, render_user_data
 from render.extras import VaultwardenSite, cloudflared_project, twingate_project, vaultwarden_project
+from render.logging import GraylogParams, graylog_vm_cloud_config, rsyslog_container_script
 from render.provision import compose_project_script
 from render.wordpress import SALT_NAMES, WordPressSite, db_script, web_script
 from render.zabbix import zabbix_agent_script, zabbix_server_project
@@ -79,6 +81,38 @@ class GuestSetup:
         )
 
 
+def on_every_guest(
+    parent: pulumi.Resource,
+    prefix: str,
+    tenant: TenantSpec,
+    setup: GuestSetup,
+    after: dict[str, pulumi.Resource],
+    script: Callable[[Vm | Container], str],
+    skip: str,
+) -> list[remote.Command]:
+    """Run `script(guest)` as root inside every guest of the tenant but `skip`, from its node: containers through
+    `pct exec`, VMs through the QEMU guest agent. Each command waits for its guest (and `after[name]`)."""
+    commands = []
+    for guest in tenant.guests:
+        if guest.name == skip:
+            continue
+        is_ct = isinstance(guest, Container)
+        ssh = node_ssh(setup.settings, guest.node, setup.node_key)
+        if guest.name not in after:
+            raise KeyError(f"{guest.name} has no resource yet: run the guest commands after every guest exists")
+        depends = [after[guest.name], after[skip]]
+        commands.append(
+            remote.Command(
+                f"{prefix}-{guest.name}",
+                connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
+                create=f"pct exec {guest.vm_id} -- bash -s" if is_ct else qm_exec_command(guest.vm_id),
+                stdin=script(guest),
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=depends),
+            )
+        )
+    return commands
+
+
 def _password(name: str, parent: pulumi.Resource, length: int = 32) -> pulumi.Output[str]:
     pw = random.RandomPassword(name, length=length, special=False, opts=pulumi.ResourceOptions(parent=parent))
     return pulumi.Output.secret(pw.result)
@@ -133,8 +167,7 @@ class ZabbixStack(pulumi.ComponentResource):
     """The server + frontend VM (Compose) and a Zabbix agent 2 on every other guest of the tenant."""
 
     def __init__(
-        self, name: str, tenant: TenantSpec, setup: GuestSetup, vms: dict[str, pulumi.Resource],
-        containers: dict[str, pulumi.Resource], opts: pulumi.ResourceOptions | None = None,
+        self, name: str, tenant: TenantSpec, setup: GuestSetup, opts: pulumi.ResourceOptions | None = None,
     ) -> None:  # fmt: skip
         assert tenant.zabbix is not None
         super().__init__("proxcloud:index:ZabbixStack", name, {"tenant": tenant.name}, opts)
@@ -168,22 +201,20 @@ class ZabbixStack(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.agents: list[remote.Command] = []
-        for guest in tenant.guests:
-            if guest.name == server.name:
-                continue
-            is_ct = isinstance(guest, Container)
-            after = containers.get(guest.name) if is_ct else vms.get(guest.name)
-            ssh = node_ssh(s, guest.node, setup.node_key)
-            self.agents.append(
-                remote.Command(
-                    f"{name}-agent-{guest.name}",
-                    connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
-                    create=(f"pct exec {guest.vm_id} -- bash -s" if is_ct else qm_exec_command(guest.vm_id)),
-                    stdin=zabbix_agent_script(str(server.address), guest.name, str(guest.address)),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (after, self.server) if r]),
-                )
-            )
+        self._name, self._tenant, self._setup = name, tenant, setup
+
+    def install_agents(self, guests: dict[str, pulumi.Resource]) -> None:
+        """An agent 2 on every other guest (call once all guests exist: `guests` maps names to their resources)."""
+        server = self._tenant.vm(f"{self._tenant.name}-zabbix")
+        self.agents = on_every_guest(
+            self,
+            f"{self._name}-agent",
+            self._tenant,
+            self._setup,
+            {**guests, server.name: self.server},
+            lambda g: zabbix_agent_script(str(server.address), g.name, str(g.address)),
+            skip=server.name,
+        )
         self.register_outputs({"server": str(server.address), "agents": len(self.agents)})
 
 
@@ -218,3 +249,60 @@ class Extras(pulumi.ComponentResource):
             c = tenant.container(f"{tenant.name}-{key}")
             self.containers[c.name] = setup.container(f"{name}-{key}", c, {key: pulumi.Output.secret(text)}, self)
         self.register_outputs({"services": sorted(scripts)})
+
+
+class LoggingStack(pulumi.ComponentResource):
+    """The tenant's Graylog VM, and rsyslog forwarding (TCP, disk-assisted queue) on every other guest."""
+
+    def __init__(
+        self, name: str, tenant: TenantSpec, setup: GuestSetup, opts: pulumi.ResourceOptions | None = None,
+    ) -> None:  # fmt: skip
+        lg = tenant.logging
+        assert lg is not None
+        super().__init__("proxcloud:index:LoggingStack", name, {"tenant": tenant.name}, opts)
+        s = setup.settings
+        graylog: Vm = tenant.vm(f"{tenant.name}-graylog")
+        params = GraylogParams(internal_address=str(graylog.address), external_uri=f"https://{lg.public_host}/")
+        pepper, admin = _password(f"{name}-password-secret", self, 96), _password(f"{name}-admin-password", self, 24)
+        user_data = pulumi.Output.secret(
+            pulumi.Output.all(pepper, admin).apply(
+                lambda v: render_user_data(
+                    graylog_vm_cloud_config(
+                        params,
+                        hostname=graylog.name,
+                        ssh_keys=graylog.ssh_keys,
+                        password_secret=v[0],
+                        root_password=v[1],
+                    )
+                )
+            )
+        )
+        self.server = CloudInitVm(
+            f"{name}-graylog",
+            CloudInitVmArgs(
+                vm=graylog,
+                image_file_id=setup.image_file_ids[graylog.node],
+                user_data=user_data,
+                vm_datastore=s.datastores.vm,
+                snippets_datastore=s.datastores.snippets,
+                dns_servers=[str(d) for d in s.dns_servers],
+                domain=s.domain,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.admin_password = admin
+        self._name, self._tenant, self._setup, self._params = name, tenant, setup, params
+
+    def forward_from(self, guests: dict[str, pulumi.Resource]) -> None:
+        """rsyslog forwarding on every other guest (call once all guests exist)."""
+        graylog = self._tenant.vm(f"{self._tenant.name}-graylog")
+        self.forwarders = on_every_guest(
+            self,
+            f"{self._name}-rsyslog",
+            self._tenant,
+            self._setup,
+            {**guests, graylog.name: self.server},
+            lambda g: rsyslog_container_script(str(graylog.address), self._params.syslog_port),
+            skip=graylog.name,
+        )
+        self.register_outputs({"graylog": self._params.external_uri, "forwarders": len(self.forwarders)})

@@ -11,7 +11,7 @@ import pulumi_random as random
 from components.container import LxcContainer
 from components.edge import ReverseProxy, ReverseProxyArgs
 from components.humhub import HumHubStack, HumHubStackArgs
-from components.services import Extras, GuestSetup, WordPressStack, ZabbixStack
+from components.services import Extras, GuestSetup, LoggingStack, WordPressStack, ZabbixStack
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
 from render.cloudinit import CloudConfig, render_user_data
@@ -217,7 +217,7 @@ class Tenant(pulumi.ComponentResource):
         """Containers, WordPress, the extras, and last Zabbix (its agents go onto every other guest)."""
         self.containers: dict[str, LxcContainer] = {}
         self.wordpress: WordPressStack | None = None
-        if not (t.containers or t.zabbix):
+        if not (t.containers or t.zabbix or t.logging):
             return
         setup = args.guest_setup
         assert setup is not None, "containers and Zabbix need a GuestSetup"
@@ -234,16 +234,22 @@ class Tenant(pulumi.ComponentResource):
             assert args.secrets is not None
             extras = Extras(f"{name}-extras", t, setup, args.secrets, opts=after)
             self.containers.update(extras.containers)
+        self.logging: LoggingStack | None = None
+        self.zabbix: ZabbixStack | None = None
+        if t.logging is not None:
+            self.logging = LoggingStack(f"{name}-logging", t, setup, opts=after)
+            self.vms[f"{t.name}-graylog"] = self.logging.server
         if t.zabbix is not None:
-            self.zabbix = ZabbixStack(
-                f"{name}-zabbix",
-                t,
-                setup,
-                {n: v.machine for n, v in self.vms.items()},
-                {n: c.container for n, c in self.containers.items()},
-                opts=after,
-            )
+            self.zabbix = ZabbixStack(f"{name}-zabbix", t, setup, opts=after)
             self.vms[f"{t.name}-zabbix"] = self.zabbix.server
+        guests = {
+            **{n: v.machine for n, v in self.vms.items()},
+            **{n: c.container for n, c in self.containers.items()},
+        }
+        if self.logging is not None:
+            self.logging.forward_from(guests)
+        if self.zabbix is not None:
+            self.zabbix.install_agents(guests)
 
 
 EXTRA_ROLES = ("cloudflared", "vaultwarden", "twingate")

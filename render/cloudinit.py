@@ -49,9 +49,9 @@ class CloudConfig:
 class CloudFragment:
     """Packages, files and commands one service adds to a VM's CloudConfig (`merge` appends them)."""
 
-    packages: tuple[str, ...]
-    write_files: tuple[WriteFile, ...]
-    runcmd: tuple[str | tuple[str, ...], ...]
+    packages: tuple[str, ...] = ()
+    write_files: tuple[WriteFile, ...] = ()
+    runcmd: tuple[str | tuple[str, ...], ...] = ()
 
     def merge(self, cfg: CloudConfig) -> CloudConfig:
         return replace(

@@ -17,13 +17,13 @@ import hashlib
 import ipaddress
 import re
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import yaml
 
-from render.cloudinit import DOCKER_PACKAGES, CloudConfig, WriteFile, docker_apt_source
+from render.cloudinit import DOCKER_PACKAGES, CloudConfig, CloudFragment, WriteFile, docker_apt_source
 
 # --- rsyslog forwarding -------------------------------------------------------------------------------------------
 
@@ -127,25 +127,6 @@ action(
   action.resumeInterval="{resume_interval_s}"
 )
 """
-
-
-@dataclass(frozen=True)
-class CloudFragment:
-    """Packages, files and commands to merge into any VM's CloudConfig (`merge_fragment`)."""
-
-    packages: tuple[str, ...] = ()
-    write_files: tuple[WriteFile, ...] = ()
-    runcmd: tuple[str | tuple[str, ...], ...] = ()
-
-
-def merge_fragment(cfg: CloudConfig, fragment: CloudFragment) -> CloudConfig:
-    """`cfg` plus the fragment: packages and files added, the fragment's commands after the VM's own."""
-    return replace(
-        cfg,
-        packages=tuple(dict.fromkeys((*cfg.packages, *fragment.packages))),
-        write_files=(*cfg.write_files, *fragment.write_files),
-        runcmd=(*cfg.runcmd, *fragment.runcmd),
-    )
 
 
 def rsyslog_cloud_config_fragment(
@@ -414,4 +395,4 @@ def graylog_vm_cloud_config(
             (f"{d}/{GRAYLOG_INPUT_SCRIPT}",),
         ),
     )
-    return merge_fragment(cfg, own_logs)
+    return own_logs.merge(cfg)

@@ -38,7 +38,9 @@ ROLE_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
     "wp-db": (("wp-web", "tcp", 3306, "MariaDB for wp-web only"),),
     "zabbix": (("proxy", "tcp", 8080, "the Zabbix frontend, published only through the reverse proxy"),),
     "vaultwarden": (("proxy", "tcp", 8080, "Vaultwarden, published only through the reverse proxy"),),
+    "graylog": (("proxy", "tcp", 9000, "Graylog's web UI, published only through the reverse proxy"),),
 }
+SYSLOG_TCP = 1514
 ZABBIX_AGENT, ZABBIX_TRAPPER = 10050, 10051
 
 
@@ -84,6 +86,11 @@ def tenant_flows(t: Tenant) -> list[Flow]:
             if g is not server:
                 flows.append(Flow(t.name, server.name, g.name, "tcp", ZABBIX_AGENT, "Zabbix server polls its agent"))
                 flows.append(Flow(t.name, g.name, server.name, "tcp", ZABBIX_TRAPPER, "Zabbix agent active checks"))
+    graylog = next((g for g in t.guests if g.role == "graylog"), None)
+    if graylog is not None:  # setup C: every guest ships its logs to the central Graylog
+        for g in t.guests:
+            if g is not graylog:
+                flows.append(Flow(t.name, g.name, graylog.name, "tcp", SYSLOG_TCP, "rsyslog forwards to Graylog"))
     return flows
 
 

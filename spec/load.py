@@ -343,6 +343,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         wordpress=tf.wordpress,
         zabbix=tf.zabbix,
         extras=tf.extras,
+        logging=tf.logging,
     )
     return tenant, problems
 

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from spec.capacity import CapacitySpec
+
 # --- PVE identifier rules (pve-manager / pve-access-control formats; cross-checked against fakepve in tests) ---
 SDN_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9]*[a-zA-Z0-9]")  # zones and VNets: 2-8 chars
 ACCESS_ID = re.compile(r"[A-Za-z0-9.\-_]+")  # pve-groupid, pve-roleid, one level of pve-poolid
@@ -473,6 +475,14 @@ class ZabbixSpec(_Strict):
     public_host: str = Field(description="Host name of the frontend, routed by the proxy.")
 
 
+class LoggingSpec(_Strict):
+    """Setup C's central logs: Graylog (with OpenSearch and MongoDB, Compose on a VM); rsyslog on every guest."""
+
+    vnet: SdnId = Field(description="The VNet of the Graylog VM.")
+    graylog: Placement = Field(description="The Graylog VM.")
+    public_host: str = Field(description="Host name of Graylog's web UI, routed by the proxy.")
+
+
 class ExtrasSpec(_Strict):
     """Optional services (setup C), each off unless given; each a container running Docker Compose."""
 
@@ -522,6 +532,7 @@ class TenantFile(_Strict):
     wordpress: WordPressSpec | None = Field(default=None, description="WordPress in two containers (setup C).")
     zabbix: ZabbixSpec | None = Field(default=None, description="Zabbix server and agents on every guest (setup C).")
     extras: ExtrasSpec | None = Field(default=None, description="Cloudflare tunnel, Vaultwarden, Twingate (setup C).")
+    logging: LoggingSpec | None = Field(default=None, description="Graylog and rsyslog on every guest (setup C).")
 
     def all_containers(self) -> list[ContainerSpec]:
         """`containers` plus the containers the services declare (WordPress, extras)."""
@@ -631,6 +642,23 @@ class TenantFile(_Strict):
                         description=f"monitoring: {role} of tenant {self.name}",
                     )
                 )
+        if self.logging is not None:
+            g = self.logging.graylog
+            out.append(
+                VmSpec(
+                    name=f"{self.name}-graylog",
+                    slot=g.slot,
+                    role="graylog",
+                    vm_id=g.vm_id,
+                    node=g.node,
+                    vnet=self.logging.vnet,
+                    address=g.address,
+                    cores=2,
+                    memory_mb=6144,
+                    disk_gb=80,
+                    description=f"central logs (Graylog) of tenant {self.name}",
+                )
+            )
         if self.zabbix is not None:
             z = self.zabbix
             out.append(
@@ -947,6 +975,9 @@ class StackSettings(_Config):
     admin_ssh_keys: list[str] = Field(default_factory=list, description="Operators' SSH keys, on every VM.")
     backup: BackupSpec | None = Field(default=None, description="Backups (required once any stateful VM exists).")
     ha: HaSpec = Field(default_factory=HaSpec, description="HA and replication (multi-node stacks only).")
+    capacity: CapacitySpec | None = Field(
+        default=None, description="Node capacity and over-commit limits, for `make report` (right-sizing)."
+    )
     protect_stateful: bool = Field(
         default=False, description="Protect every stateful VM and every tenant pool (set in prod): deletes fail."
     )

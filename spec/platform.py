@@ -10,6 +10,7 @@ from spec.models import (
     AccessProfile,
     ExtrasSpec,
     HumHubSpec,
+    LoggingSpec,
     MonitoringSpec,
     ProxySpec,
     StackSettings,
@@ -113,6 +114,7 @@ class Tenant:
     wordpress: WordPressSpec | None = None
     zabbix: ZabbixSpec | None = None
     extras: ExtrasSpec | None = None
+    logging: LoggingSpec | None = None
 
     @property
     def guests(self) -> tuple[Vm | Container, ...]:
@@ -132,6 +134,8 @@ class Tenant:
             names |= {name for name, _, _ in self.monitoring.vms(self.name)}
         if self.zabbix is not None:
             names.add(f"{self.name}-zabbix")
+        if self.logging is not None:
+            names.add(f"{self.name}-graylog")
         return names
 
     def container(self, name: str) -> Container:

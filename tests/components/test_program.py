@@ -27,8 +27,8 @@ def test_counts_per_type(plan: Recording) -> None:
     assert counts["proxcloud:index:HumHubStack"] == 1
     assert counts["proxcloud:index:ReverseProxy"] == 4
     assert counts["proxcloud:index:ProviderEdge"] == 1
-    # 2 hosted, 3 HumHub/desktop, 4 proxies, the edge, 2 x 3 monitoring, Zabbix
-    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 17
+    # 2 hosted, 3 HumHub/desktop, 4 proxies, the edge, 2 x 3 monitoring, Zabbix, Graylog
+    assert counts["proxmoxve:index/vmLegacy:VmLegacy"] == 18
 
 
 def test_every_zone_object_is_inside_its_tenant_or_the_edge(plan: Recording) -> None:

@@ -61,6 +61,7 @@ def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path
         "community-proxy-vm-user-data",  # NPM's admin password
         *(f"{t}-monitoring-{r}-user-data" for t in ("alpha", "beta") for r in ("influxdb", "grafana", "chronograf")),
         "keepers-zabbix-server-user-data",  # the Zabbix database password
+        "keepers-logging-graylog-user-data",  # Graylog's password secret and admin password
     }
     for s in snippets:
         assert s.inputs["contentType"] == "snippets"

@@ -39,10 +39,13 @@ INTENDED[("keepers-proxy", "keepers-wp-web")] = {("tcp", 80)}
 INTENDED[("keepers-wp-web", "keepers-wp-db")] = {("tcp", 3306)}
 INTENDED[("keepers-proxy", "keepers-vaultwarden")] = {("tcp", 8080)}
 INTENDED[("keepers-proxy", "keepers-zabbix")] = {("tcp", 8080)}
+INTENDED[("keepers-proxy", "keepers-graylog")] = {("tcp", 9000)}
 KEEPERS = ("keepers-proxy", "keepers-wp-web", "keepers-wp-db", "keepers-vaultwarden", "keepers-cloudflared")
-for guest in KEEPERS:
+for guest in (*KEEPERS, "keepers-graylog"):
     INTENDED[("keepers-zabbix", guest)] = {("tcp", 10050)}  # the server polls every agent
     INTENDED.setdefault((guest, "keepers-zabbix"), set()).add(("tcp", 10051))  # agents' active checks
+for guest in (*KEEPERS, "keepers-zabbix"):
+    INTENDED.setdefault((guest, "keepers-graylog"), set()).add(("tcp", 1514))  # rsyslog to the central Graylog
 ENDPOINTS = sorted({"debian-desktop", "verein-cloud", *(n for pair in INTENDED for n in pair)})
 GUESTS = [e for e in ENDPOINTS if e != "internet"]
 

@@ -27,7 +27,6 @@ from render.logging import (
     graylog_env_file,
     graylog_input_script,
     graylog_vm_cloud_config,
-    merge_fragment,
     rsyslog_cloud_config_fragment,
     rsyslog_container_script,
     rsyslog_forward_conf,
@@ -158,7 +157,7 @@ def test_forward_conf_refuses_bad_input(kwargs: dict[str, object], match: str) -
 
 def test_fragment_merges_into_any_vm_and_passes_cloud_init_schema(tmp_path: Path) -> None:
     vm = CloudConfig(hostname="wp-web", ssh_keys=KEYS, packages=("apache2",), runcmd=(("a2enmod", "ssl"),))
-    merged = merge_fragment(vm, rsyslog_cloud_config_fragment(COLLECTOR))
+    merged = rsyslog_cloud_config_fragment(COLLECTOR).merge(vm)
     doc = user_data(merged)
     assert {"apache2", "rsyslog"} <= set(doc["packages"])
     assert doc["runcmd"][-1] == ["systemctl", "restart", "rsyslog"]
