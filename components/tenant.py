@@ -256,8 +256,8 @@ EXTRA_ROLES = ("cloudflared", "vaultwarden", "twingate")
 
 
 def routes_of(t: TenantSpec, domain: str) -> list[Route]:
-    """The proxy's routes: the declared ones, one per HumHub instance (host -> its internal port 80), and
-    Grafana and Chronograf of the tenant's monitoring (same proxy address, told apart by host name)."""
+    """The proxy's routes: the declared ones, then the services' own - HumHub instances, Grafana and Chronograf
+    (one proxy address, told apart by host name), WordPress, the Zabbix frontend, Graylog, Vaultwarden."""
     assert t.proxy is not None
     routes = [
         Route(r.host, str(r.upstream), r.port, r.scheme, tuple(str(n) for n in r.allow_from), r.websocket)
@@ -274,4 +274,12 @@ def routes_of(t: TenantSpec, domain: str) -> list[Route]:
                 chronograf, str(m.chronograf.address), 8888, allow_from=tuple(str(n) for n in m.chronograf_allow_from)
             )
         )
+    if t.wordpress is not None:
+        routes.append(Route(t.wordpress.public_host, str(t.wordpress.web.address), 80))
+    if t.zabbix is not None:
+        routes.append(Route(t.zabbix.public_host, str(t.zabbix.server.address), 8080))
+    if t.logging is not None:
+        routes.append(Route(t.logging.public_host, str(t.logging.graylog.address), 9000))
+    if t.extras is not None and t.extras.vaultwarden is not None and t.extras.vaultwarden_host:
+        routes.append(Route(t.extras.vaultwarden_host, str(t.extras.vaultwarden.address), 8080))
     return routes
