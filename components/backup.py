@@ -69,7 +69,7 @@ class BackupPlan(pulumi.ComponentResource):
                 generate_encryption_key=None if key is not None else True,
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
-            excludes = [str(vm.vm_id) for vm in t.vms if not vm.stateful]
+            excludes = [str(g.vm_id) for g in t.guests if not g.stateful]
             self.jobs[t.name] = px.backup.Job(
                 f"{name}-{t.name}-nightly",
                 resource_id=f"{t.name}-nightly",
