@@ -19,6 +19,7 @@ import pulumi
 import pulumi_command.remote as remote
 import pulumi_proxmoxve as px
 
+from components.images import per_node_downloads
 from spec.containers import Container, ContainerTemplateSpec
 
 
@@ -48,22 +49,7 @@ class ContainerTemplate(pulumi.ComponentResource):
                 "will stop at the checksum check until proxcloud:containerTemplate.checksum is set",
                 self,
             )
-        self.files = {
-            node: px.download.File(
-                f"{name}-{node}",
-                node_name=node,
-                datastore_id=args.datastore,
-                content_type="vztmpl",
-                url=args.template.url,
-                file_name=args.template.file_name,
-                checksum=args.template.checksum,
-                checksum_algorithm=args.template.checksum_algorithm,
-                overwrite=False,
-                upload_timeout=1800,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for node in sorted(set(args.nodes))
-        }
+        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "vztmpl", args.template)
         self.file_ids = {node: f.id for node, f in self.files.items()}
         self.register_outputs({"file_ids": self.file_ids})
 

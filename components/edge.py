@@ -37,18 +37,6 @@ from spec.models import ProxyEngine, ProxySpec, StackSettings
 from spec.platform import EdgePlan, Vm
 
 
-def _vm_args(vm: Vm, user_data: pulumi.Input[str], settings: StackSettings, image_ids: dict) -> CloudInitVmArgs:
-    return CloudInitVmArgs(
-        vm=vm,
-        image_file_id=image_ids[vm.node],
-        user_data=user_data,
-        vm_datastore=settings.datastores.vm,
-        snippets_datastore=settings.datastores.snippets,
-        dns_servers=[str(d) for d in settings.dns_servers],
-        domain=settings.domain,
-    )
-
-
 @dataclass
 class ProviderEdgeArgs:
     """Inputs of ProviderEdge."""
@@ -104,7 +92,7 @@ class ProviderEdge(pulumi.ComponentResource):
         )
         self.router = CloudInitVm(
             f"{name}-router",
-            _vm_args(args.plan.vm, user_data, args.settings, args.image_file_ids),
+            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, args.image_file_ids),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.transit]),
         )
         self.register_outputs({"address": str(e.public_ipv4.ip), "transit": self.transit.resource_id})
@@ -169,7 +157,9 @@ class ReverseProxy(pulumi.ComponentResource):
                 )
             )
             document, command = caddyfile(args.routes, p.acme_email), caddy_apply_command()
-        self.vm = CloudInitVm(f"{name}-vm", _vm_args(vm, user_data, args.settings, args.image_file_ids), opts=child)
+        self.vm = CloudInitVm(
+            f"{name}-vm", CloudInitVmArgs.of(vm, user_data, args.settings, args.image_file_ids), opts=child
+        )
         e = args.settings.edge
         key = pulumi.Output.secret(args.ssh_private_key)
         jump = (

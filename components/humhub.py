@@ -99,14 +99,6 @@ class HumHubStack(pulumi.ComponentResource):
         s = args.settings
         return CloudInitVm(
             f"{name}-{vm.name}",
-            CloudInitVmArgs(
-                vm=vm,
-                image_file_id=args.image_file_ids[vm.node],
-                user_data=user_data,
-                vm_datastore=s.datastores.vm,
-                snippets_datastore=s.datastores.snippets,
-                dns_servers=[str(d) for d in s.dns_servers],
-                domain=s.domain,
-            ),
+            CloudInitVmArgs.of(vm, user_data, s, args.image_file_ids),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
+from spec.containers import ContainerTemplateSpec
 from spec.models import ImageSpec
 
 
@@ -22,6 +23,33 @@ class CloudImageArgs:
     """Nodes that run VMs from it: one download each (the datastore is node-local)."""
 
 
+def per_node_downloads(
+    parent: pulumi.Resource,
+    name: str,
+    nodes: list[str],
+    datastore: str,
+    content_type: str,
+    spec: ImageSpec | ContainerTemplateSpec,
+) -> dict[str, px.download.File]:
+    """One verified download per node (the datastores are node-local), never overwriting a file PVE has."""
+    return {
+        node: px.download.File(
+            f"{name}-{node}",
+            node_name=node,
+            datastore_id=datastore,
+            content_type=content_type,
+            url=spec.url,
+            file_name=spec.file_name,
+            checksum=spec.checksum,
+            checksum_algorithm=spec.checksum_algorithm,
+            overwrite=False,
+            upload_timeout=1800,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for node in sorted(set(nodes))
+    }
+
+
 class CloudImage(pulumi.ComponentResource):
     """`file_ids[node]` is the volume id (`<ds>:import/<file>`) a VM disk's import_from takes."""
 
@@ -30,21 +58,6 @@ class CloudImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CloudImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proxcloud:index:CloudImage", name, None, opts)
-        self.files = {
-            node: px.download.File(
-                f"{name}-{node}",
-                node_name=node,
-                datastore_id=args.datastore,
-                content_type="import",
-                url=args.image.url,
-                file_name=args.image.file_name,
-                checksum=args.image.checksum,
-                checksum_algorithm=args.image.checksum_algorithm,
-                overwrite=False,
-                upload_timeout=1800,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for node in sorted(set(args.nodes))
-        }
+        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "import", args.image)
         self.file_ids = {node: f.id for node, f in self.files.items()}
         self.register_outputs({"file_ids": self.file_ids})

@@ -168,15 +168,7 @@ class MonitoringStack(pulumi.ComponentResource):
         for role, vm in vms.items():
             self.vms[vm.name] = CloudInitVm(
                 f"{name}-{role}",
-                CloudInitVmArgs(
-                    vm=vm,
-                    image_file_id=args.image_file_ids[vm.node],
-                    user_data=user_data[role],
-                    vm_datastore=s.datastores.vm,
-                    snippets_datastore=s.datastores.snippets,
-                    dns_servers=[str(d) for d in s.dns_servers],
-                    domain=s.domain,
-                ),
+                CloudInitVmArgs.of(vm, user_data[role], s, args.image_file_ids),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.pool]),
             )
         self.endpoints = {

@@ -190,15 +190,7 @@ class ZabbixStack(pulumi.ComponentResource):
 
         self.server = CloudInitVm(
             f"{name}-server",
-            CloudInitVmArgs(
-                vm=server,
-                image_file_id=setup.image_file_ids[server.node],
-                user_data=pulumi.Output.secret(db_pw.apply(user_data)),
-                vm_datastore=s.datastores.vm,
-                snippets_datastore=s.datastores.snippets,
-                dns_servers=[str(d) for d in s.dns_servers],
-                domain=s.domain,
-            ),
+            CloudInitVmArgs.of(server, pulumi.Output.secret(db_pw.apply(user_data)), s, setup.image_file_ids),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._name, self._tenant, self._setup = name, tenant, setup
@@ -279,15 +271,7 @@ class LoggingStack(pulumi.ComponentResource):
         )
         self.server = CloudInitVm(
             f"{name}-graylog",
-            CloudInitVmArgs(
-                vm=graylog,
-                image_file_id=setup.image_file_ids[graylog.node],
-                user_data=user_data,
-                vm_datastore=s.datastores.vm,
-                snippets_datastore=s.datastores.snippets,
-                dns_servers=[str(d) for d in s.dns_servers],
-                domain=s.domain,
-            ),
+            CloudInitVmArgs.of(graylog, user_data, s, setup.image_file_ids),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.admin_password = admin

@@ -160,15 +160,7 @@ class Tenant(pulumi.ComponentResource):
             )
             self.vms[vm.name] = CloudInitVm(
                 f"{name}-{vm.name}",
-                CloudInitVmArgs(
-                    vm=vm,
-                    image_file_id=args.image_file_ids[vm.node],
-                    user_data=user_data,
-                    vm_datastore=settings.datastores.vm,
-                    snippets_datastore=settings.datastores.snippets,
-                    dns_servers=[str(d) for d in settings.dns_servers],
-                    domain=settings.domain,
-                ),
+                CloudInitVmArgs.of(vm, user_data, settings, args.image_file_ids),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
         self.humhub: HumHubStack | None = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
+from spec.models import StackSettings
 from spec.platform import Vm
 
 
@@ -33,6 +34,25 @@ class CloudInitVmArgs:
     """Resolvers; the first NIC's gateway when empty."""
     domain: str
     """Search domain."""
+
+    @classmethod
+    def of(
+        cls,
+        vm: Vm,
+        user_data: pulumi.Input[str],
+        settings: StackSettings,
+        image_file_ids: dict[str, pulumi.Output[str]],
+    ) -> CloudInitVmArgs:
+        """The usual arguments: the stack's datastores, resolvers and domain, the image on the VM's node."""
+        return cls(
+            vm=vm,
+            image_file_id=image_file_ids[vm.node],
+            user_data=user_data,
+            vm_datastore=settings.datastores.vm,
+            snippets_datastore=settings.datastores.snippets,
+            dns_servers=[str(d) for d in settings.dns_servers],
+            domain=settings.domain,
+        )
 
 
 class CloudInitVm(pulumi.ComponentResource):
