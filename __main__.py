@@ -35,7 +35,7 @@ image_ids = {}
 if vms and settings.image is not None:
     image = CloudImage("debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms]))
     image_ids = image.file_ids
-ops_key = secrets.require_secret("opsSshPrivateKey")
+ops_key = secrets.require_secret("opsSshPrivateKey") if any(t.proxy for t in platform.tenants) else ""
 containers = [c for t in platform.tenants for c in t.containers]
 setup = None
 if containers or any(t.zabbix or t.logging for t in platform.tenants):
@@ -91,7 +91,7 @@ if settings.backup is not None:
             else None,
             protect=settings.protect_stateful,
         ),
-        opts=pulumi.ResourceOptions(depends_on=list(tenants.values())),
+        opts=pulumi.ResourceOptions(depends_on=[t.pool for t in tenants.values()]),  # jobs select the pools
     )
 
 if len(platform.node_names) > 1 and vms:
