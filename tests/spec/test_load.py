@@ -183,6 +183,15 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
         load(tmp_path, {"bad.yaml": "name: acme\n  number: [1\n"})
 
 
+def test_tenant_files_are_read_by_libyaml_with_the_same_result(project_dir: Path) -> None:
+    from spec.load import SAFE_LOADER
+
+    assert yaml.__with_libyaml__ and SAFE_LOADER is yaml.CSafeLoader  # the wheel ships it; a build without it is slow
+    for path in sorted((project_dir / "tenants").glob("*.yaml")):
+        text = path.read_text()
+        assert yaml.load(text, Loader=SAFE_LOADER) == yaml.safe_load(text), path.name
+
+
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"tenants/list\.yaml: \(top level\): must be a mapping"):
         load(tmp_path, {"list.yaml": "- name: acme\n"})
