@@ -304,6 +304,13 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         "VNI",
         "VNIs are cluster-wide; set another",
     )
+    # A PVE user id is cluster-wide, and each tenant manages its users as its own resources: two tenants naming
+    # the same person would fight over one PVE account.
+    problems += _unique(
+        ((u.user_id, t.source, f"users[{i}].name") for t in tenants for i, u in enumerate(t.users)),
+        "user",
+        "a PVE user belongs to one tenant; give the person a distinct account name in the other tenant",
+    )
     vm_places = [(t, i, vm) for t in tenants for i, vm in enumerate(t.vms)]
     problems += _unique(
         ((vm.vm_id, t.source, f"vms[{i}].vm_id") for t, i, vm in vm_places), "VM ID", "VM IDs are cluster-wide"

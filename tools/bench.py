@@ -46,6 +46,8 @@ SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMx9l0yq1Zk3n4c1b2v3c4d5e6f7g8h9i
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 DOC = PROJECT_DIR / "docs" / "performance.md"
 STACK_TYPE = "pulumi:pulumi:Stack"
+RATIO_TARGET = 1.5
+LINEAR_EXPONENT = 1.05
 
 # --- the tenant generator ------------------------------------------------------------------------------------
 
@@ -424,7 +426,7 @@ def verdict(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The targets, checked against this run."""
     lines = []
     worst = max(rows, key=lambda r: r["ratio"])
-    ok = worst["ratio"] <= 1.5
+    ok = worst["ratio"] <= RATIO_TARGET
     lines.append(
         f"- ours/floor <= 1.5 at every size: {'met' if ok else 'MISSED'} "
         f"(worst {worst['ratio']:.2f} at {worst['tenants']} tenants)"
@@ -432,7 +434,9 @@ def verdict(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     grow = exponents(rows)
     if grow:
         text = ", ".join(f"{a}->{b}: {k:.2f}" for a, b, k in grow)
-        ok = grow[-1][2] <= 1.15
+        # Judged between the two largest sizes, where fixed costs no longer hide the slope: 1.05 lets the time
+        # per resource grow by at most 12% over a tenfold size.
+        ok = grow[-1][2] <= LINEAR_EXPONENT
         lines.append(f"- time linear in tenants: {'met' if ok else 'MISSED'} (growth exponents {text}; 1.00 = linear)")
     depths = {r["tenants"]: r["depth"] for r in rows}
     ok = len(set(depths.values())) == 1

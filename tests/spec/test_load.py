@@ -22,12 +22,17 @@ CONFIG: dict[str, Any] = {
 }
 
 
+def person(tenant_name: str) -> str:
+    """A last name per tenant (letters only): a PVE user belongs to one tenant."""
+    return "".join("abcdefghij"[int(c)] if c.isdigit() else c for c in tenant_name if c != "-")
+
+
 def tenant(name: str = "acme", number: int = 1, octet: int = 10, **extra: Any) -> dict[str, Any]:
     data = {
         "name": name,
         "number": number,
         "access": "self-service",
-        "users": [{"name": "ada.lovelace"}],
+        "users": [{"name": f"ada.{person(name)}"}],
         "zone": {"id": name[:8]},
         "vnets": [
             {"id": f"{name[:5]}web", "cidr": f"192.168.{octet}.0/24"},
@@ -176,6 +181,18 @@ def test_missing_required_field(tmp_path: Path) -> None:
 def test_rules_across_tenants(tmp_path: Path, other: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError, match=message):
         load(tmp_path, [tenant("acme", 1, 10), other])
+
+
+def test_one_person_in_two_tenants_is_refused(tmp_path: Path) -> None:
+    shared = [{"name": "ada.lovelace"}]
+    with pytest.raises(SpecError, match=r"tenants/t1\.yaml: users\[0\]\.name: user ada\.lovelace@pve is already used"):
+        load(tmp_path, [tenant("acme", 1, 10, users=shared), tenant("other", 2, 20, users=shared)])
+
+
+def test_distinct_people_in_two_tenants_load(tmp_path: Path) -> None:
+    """Twin: the rule above keys on the user id, not on having users at all."""
+    p = load(tmp_path, [tenant("acme", 1, 10), tenant("other", 2, 20)])
+    assert [u.user_id for t in p.tenants for u in t.users] == ["ada.acme@pve", "ada.other@pve"]
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:

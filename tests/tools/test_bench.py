@@ -212,6 +212,8 @@ def test_verdict_passes_a_linear_flat_run_and_flags_a_quadratic_deep_one() -> No
     assert all(": met" in line for line in good)
     bad = bench.verdict([_row(10, 1.0), _row(100, 10.0, ratio=2.0), _row(1000, 1000.0, depth=12)])
     assert all("MISSED" in line for line in bad)
+    slightly_superlinear = bench.verdict([_row(100, 10.0), _row(1000, 130.0)])
+    assert "MISSED" in slightly_superlinear[1]  # 30% more time per resource at 10x the size is not linear
 
 
 def test_doc_keeps_the_hand_written_reading(tmp_path: Path) -> None:
