@@ -214,6 +214,8 @@ def test_verdict_passes_a_linear_flat_run_and_flags_a_quadratic_deep_one() -> No
     assert all("MISSED" in line for line in bad)
     slightly_superlinear = bench.verdict([_row(100, 10.0), _row(1000, 130.0)])
     assert "MISSED" in slightly_superlinear[1]  # 30% more time per resource at 10x the size is not linear
+    bent_in_the_middle = bench.verdict([_row(10, 1.0), _row(100, 18.0), _row(1000, 190.0)])
+    assert "MISSED" in bent_in_the_middle[1]  # a straight last step does not excuse a superlinear one before it
 
 
 def test_doc_keeps_the_hand_written_reading(tmp_path: Path) -> None:
