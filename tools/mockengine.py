@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import runpy
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,24 @@ def run_program(
 
     Pass `recording` to keep what was registered even when the program fails.
     """
+    return run_function(
+        lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, project, recording, mocks
+    )
+
+
+def run_function(
+    body: Callable[[], object],
+    stack: str,
+    config: dict[str, str] | None = None,
+    project: str = "proxcloud",
+    recording: Recording | None = None,
+    mocks: PlanMocks | None = None,
+) -> Recording:
+    """Run `body` as a Pulumi program under the same mocks and recording monitor as `run_program`.
+
+    For programs that are not a file: the benchmark's SDK floor registers bare resources this way, so the
+    floor and the real program pay for exactly the same mock engine.
+    """
     recording = Recording() if recording is None else recording
     mocks = mocks or PlanMocks()
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config, list(OFFLINE_SECRETS))
@@ -230,5 +249,5 @@ def run_program(
     set_root_resource(None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+        _sync_await(run_in_stack(body))
     return recording

@@ -22,12 +22,17 @@ CONFIG: dict[str, Any] = {
 }
 
 
+def person(tenant_name: str) -> str:
+    """A last name per tenant (letters only): a PVE user belongs to one tenant."""
+    return "".join("abcdefghij"[int(c)] if c.isdigit() else c for c in tenant_name if c != "-")
+
+
 def tenant(name: str = "acme", number: int = 1, octet: int = 10, **extra: Any) -> dict[str, Any]:
     data = {
         "name": name,
         "number": number,
         "access": "self-service",
-        "users": [{"name": "ada.lovelace"}],
+        "users": [{"name": f"ada.{person(name)}"}],
         "zone": {"id": name[:8]},
         "vnets": [
             {"id": f"{name[:5]}web", "cidr": f"192.168.{octet}.0/24"},
@@ -178,9 +183,30 @@ def test_rules_across_tenants(tmp_path: Path, other: dict[str, Any], message: st
         load(tmp_path, [tenant("acme", 1, 10), other])
 
 
+def test_one_person_in_two_tenants_is_refused(tmp_path: Path) -> None:
+    shared = [{"name": "ada.lovelace"}]
+    with pytest.raises(SpecError, match=r"tenants/t1\.yaml: users\[0\]\.name: user ada\.lovelace@pve is already used"):
+        load(tmp_path, [tenant("acme", 1, 10, users=shared), tenant("other", 2, 20, users=shared)])
+
+
+def test_distinct_people_in_two_tenants_load(tmp_path: Path) -> None:
+    """Twin: the rule above keys on the user id, not on having users at all."""
+    p = load(tmp_path, [tenant("acme", 1, 10), tenant("other", 2, 20)])
+    assert [u.user_id for t in p.tenants for u in t.users] == ["ada.acme@pve", "ada.other@pve"]
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"tenants/bad\.yaml: line 2: is not valid YAML"):
         load(tmp_path, {"bad.yaml": "name: acme\n  number: [1\n"})
+
+
+def test_tenant_files_are_read_by_libyaml_with_the_same_result(project_dir: Path) -> None:
+    from spec.load import SAFE_LOADER
+
+    assert yaml.__with_libyaml__ and SAFE_LOADER is yaml.CSafeLoader  # the wheel ships it; a build without it is slow
+    for path in sorted((project_dir / "tenants").glob("*.yaml")):
+        text = path.read_text()
+        assert yaml.load(text, Loader=SAFE_LOADER) == yaml.safe_load(text), path.name
 
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:

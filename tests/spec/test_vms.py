@@ -74,7 +74,7 @@ def test_dedicated_network_allocation(tmp_path: Path) -> None:
 @given(
     st.dictionaries(
         st.integers(min_value=1, max_value=40),
-        st.lists(st.integers(min_value=1, max_value=99), min_size=1, max_size=5, unique=True),
+        st.lists(st.integers(min_value=1, max_value=94), min_size=1, max_size=5, unique=True),  # VLAN <= 4094
         min_size=1,
         max_size=4,
     )
