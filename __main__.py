@@ -13,7 +13,7 @@ from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
-from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
+from components.sdn import SdnApply, SdnApplyArgs, after_sdn, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs
 from spec.errors import SpecError
@@ -31,34 +31,43 @@ secrets = pulumi.Config("proxcloud")
 
 sdn = SdnApply("sdn", SdnApplyArgs(fingerprint=sdn_fingerprint(platform)))
 vms = [vm for t in platform.tenants for vm in t.vms] + ([platform.edge.vm] if platform.edge else [])
-image_ids = {}
+containers = [c for t in platform.tenants for c in t.containers]
+image_ids, template_ids = {}, {}
 if vms and settings.image is not None:
     image = CloudImage("debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms]))
     image_ids = image.file_ids
+if containers and settings.container_template is not None:
+    template = ContainerTemplate(
+        "debian12-lxc",
+        ContainerTemplateArgs(template_spec(settings), settings.datastores.images, [c.node for c in containers]),
+    )
+    template_ids = template.file_ids
+
+# Phase 1: identities, pools and SDN objects; then the one SDN apply of the stack.
 ops_key = secrets.require_secret("opsSshPrivateKey") if any(t.proxy for t in platform.tenants) else ""
-containers = [c for t in platform.tenants for c in t.containers]
-setup = None
-if containers or any(t.zabbix or t.logging for t in platform.tenants):
-    template_ids = {}
-    if containers and settings.container_template is not None:
-        template = ContainerTemplate(
-            "debian12-lxc",
-            ContainerTemplateArgs(template_spec(settings), settings.datastores.images, [c.node for c in containers]),
-        )
-        template_ids = template.file_ids
-    setup = GuestSetup(settings, template_ids, image_ids, secrets.require_secret("nodeSshPrivateKey"))
 tenants = {
-    t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, image_ids, ops_key, setup, secrets))
-    for t in platform.tenants
+    t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, ops_key, secrets)) for t in platform.tenants
 }
 sdn_objects = [obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects]
+edge = None
 if platform.edge is not None:
     edge = ProviderEdge(
-        "edge",
-        ProviderEdgeArgs(platform.edge, settings, platform.vteps, platform.node_names, sdn.finalizer, image_ids),
+        "edge", ProviderEdgeArgs(platform.edge, settings, platform.vteps, platform.node_names, sdn.finalizer)
     )
     sdn_objects += edge.sdn_objects
 applier = sdn.apply(sdn_objects)
+
+# Phase 2: guests. Their image/template ids carry the apply, so no guest starts before its VNets exist.
+image_ids = after_sdn(image_ids, applier)
+setup = None
+if containers or any(t.zabbix or t.logging for t in platform.tenants):
+    setup = GuestSetup(
+        settings, after_sdn(template_ids, applier), image_ids, secrets.require_secret("nodeSshPrivateKey")
+    )
+for tenant in tenants.values():
+    tenant.add_guests(image_ids, setup)
+if edge is not None:
+    edge.add_router(image_ids)
 
 monitoring = {
     t.name: MonitoringStack(
@@ -72,7 +81,7 @@ monitoring = {
 machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
 machines.update({name: vm.machine for m in monitoring.values() for name, vm in m.vms.items()})
 machines.update({name: c.container for t in tenants.values() for name, c in t.containers.items()})
-if platform.edge is not None:
+if edge is not None and platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
 

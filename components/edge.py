@@ -51,8 +51,6 @@ class ProviderEdgeArgs:
     """Nodes the transit zone spans."""
     sdn_finalizer: pulumi.Resource
     """The stack's SDN finalizer."""
-    image_file_ids: dict[str, pulumi.Output[str]]
-    """Cloud image volume id per node."""
 
 
 class ProviderEdge(pulumi.ComponentResource):
@@ -87,12 +85,19 @@ class ProviderEdge(pulumi.ComponentResource):
             alias="provider transit: one VLAN per hosted VM and tenant uplink",
             opts=after_finalizer,
         )
+        self._name, self._args = name, args
+
+    def add_router(self, image_file_ids: dict[str, pulumi.Output[str]]) -> None:
+        """Second phase, once the SDN apply exists (the image ids carry it): the router VM. Call once."""
+        args = self._args
+        e = args.settings.edge
+        assert e is not None
         user_data = render_user_data(
             router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
         )
         self.router = CloudInitVm(
-            f"{name}-router",
-            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, args.image_file_ids),
+            f"{self._name}-router",
+            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, image_file_ids),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.transit]),
         )
         self.register_outputs({"address": str(e.public_ipv4.ip), "transit": self.transit.resource_id})

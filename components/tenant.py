@@ -35,12 +35,8 @@ class TenantArgs:
     """The stack's SDN finalizer; the zone's objects depend on it."""
     settings: StackSettings
     """Stack settings: datastores, domain, resolvers, protection."""
-    image_file_ids: dict[str, pulumi.Output[str]]
-    """Cloud image volume id per node, for the tenant's VMs."""
     ops_ssh_private_key: pulumi.Input[str]
     """The operators' SSH key (secret): the proxy's route changes are applied over SSH."""
-    guest_setup: GuestSetup | None = None
-    """Container template, node SSH key: for containers and the setup C services."""
     secrets: pulumi.Config | None = None
     """The stack's secret config (tokens of the extras)."""
 
@@ -50,21 +46,11 @@ class TenantArgs:
         tenant: TenantSpec,
         platform: Platform,
         sdn_finalizer: pulumi.Resource,
-        image_file_ids: dict[str, pulumi.Output[str]],
         ops_ssh_private_key: pulumi.Input[str],
-        guest_setup: GuestSetup | None = None,
         secrets: pulumi.Config | None = None,
     ) -> TenantArgs:
         return cls(
-            tenant,
-            platform.vteps,
-            platform.node_names,
-            sdn_finalizer,
-            platform.settings,
-            image_file_ids,
-            ops_ssh_private_key,
-            guest_setup,
-            secrets,
+            tenant, platform.vteps, platform.node_names, sdn_finalizer, platform.settings, ops_ssh_private_key, secrets
         )
 
 
@@ -145,8 +131,18 @@ class Tenant(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        settings = args.settings
+        self.pool_id = self.pool.pool_id
+        self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
+        self._name, self._args = name, args
         self.vms: dict[str, CloudInitVm] = {}
+        self.containers: dict[str, LxcContainer] = {}
+
+    def add_guests(self, image_file_ids: dict[str, pulumi.Output[str]], guest_setup: GuestSetup | None = None) -> None:
+        """Second phase, once the stack's SDN apply exists: the tenant's VMs, containers and services. The image
+        (and template) ids passed in carry the apply as a dependency, so no guest is created before its VNets
+        exist on the nodes. Call once."""
+        name, args, t = self._name, self._args, self._args.tenant
+        settings = args.settings
         for vm in t.vms:
             if vm.name in t.service_vm_names:
                 continue
@@ -160,7 +156,7 @@ class Tenant(pulumi.ComponentResource):
             )
             self.vms[vm.name] = CloudInitVm(
                 f"{name}-{vm.name}",
-                CloudInitVmArgs.of(vm, user_data, settings, args.image_file_ids),
+                CloudInitVmArgs.of(vm, user_data, settings, image_file_ids),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
         self.humhub: HumHubStack | None = None
@@ -171,7 +167,7 @@ class Tenant(pulumi.ComponentResource):
                     spec=t.humhub,
                     vms={vm.name: vm for vm in t.vms if vm.name in t.service_vm_names},
                     settings=settings,
-                    image_file_ids=args.image_file_ids,
+                    image_file_ids=image_file_ids,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
@@ -186,32 +182,30 @@ class Tenant(pulumi.ComponentResource):
                     routes=routes_of(t, settings.domain),
                     lans=[str(v.cidr) for v in t.vnets],
                     settings=settings,
-                    image_file_ids=args.image_file_ids,
+                    image_file_ids=image_file_ids,
                     ssh_private_key=args.ops_ssh_private_key,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
             self.vms[t.proxy.name] = self.proxy.vm
-        self._setup_c(name, t, args)
-        self.pool_id = self.pool.pool_id
-        self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
+        self._setup_c(name, t, args, guest_setup)
         self.register_outputs(
             {
                 "pool_id": self.pool_id,
                 "group_id": self.group.group_id,
                 "zone_id": self.zone.zone_id,
                 "users": list(self.users),
+                "vms": sorted(self.vms),
+                "containers": sorted(self.containers),
                 "initial_passwords": self.initial_passwords,
             }
         )
 
-    def _setup_c(self, name: str, t: TenantSpec, args: TenantArgs) -> None:
-        """Containers, WordPress, the extras, and last Zabbix (its agents go onto every other guest)."""
-        self.containers: dict[str, LxcContainer] = {}
+    def _setup_c(self, name: str, t: TenantSpec, args: TenantArgs, setup: GuestSetup | None) -> None:
+        """Containers, WordPress, the extras, Graylog, and last Zabbix (agents and logs reach every other guest)."""
         self.wordpress: WordPressStack | None = None
         if not (t.containers or t.zabbix or t.logging):
             return
-        setup = args.guest_setup
         assert setup is not None, "containers and Zabbix need a GuestSetup"
         after = pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone])
         service_cts = {c.name for c in t.containers if c.role in ("wp-web", "wp-db", *EXTRA_ROLES)}
