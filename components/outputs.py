@@ -53,8 +53,24 @@ def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[st
         },
         "humhub": comp.humhub.urls if comp.humhub is not None else {},
         "routes": comp.proxy.hosts if comp.proxy is not None else [],
+        "services": _services(t),
+        "backupAllowanceGb": t.backup_allowance_gb or 0,
         "monitoring": mon.endpoints if mon is not None else {},
     }
+
+
+def _services(t: TenantSpec) -> dict[str, str]:
+    """Setup C's service endpoints (behind the tenant's proxy)."""
+    out = {}
+    if t.wordpress is not None:
+        out["wordpress"] = f"https://{t.wordpress.public_host}/"
+    if t.zabbix is not None:
+        out["zabbix"] = f"https://{t.zabbix.public_host}/"
+    if t.logging is not None:
+        out["graylog"] = f"https://{t.logging.public_host}/"
+    if t.extras is not None and t.extras.vaultwarden_host:
+        out["vaultwarden"] = f"https://{t.extras.vaultwarden_host}/"
+    return out
 
 
 def _secret_map(values: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str, Any]]:

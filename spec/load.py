@@ -347,6 +347,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         zabbix=tf.zabbix,
         extras=tf.extras,
         logging=tf.logging,
+        backup_allowance_gb=tf.backup_allowance_gb,
     )
     return tenant, problems
 

@@ -525,6 +525,13 @@ class TenantFile(_Strict):
         default_factory=list, description="Datastores the tenant may allocate disks on (self-service)."
     )
     vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
+    backup_allowance_gb: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Agreed backup/ISO allowance (setup B: 150 GB per organisation). PVE and PBS cannot cap a "
+        "namespace: it is bounded by the retention and reported; see docs/operations.md.",
+    )
     humhub: HumHubSpec | None = Field(default=None, description="A HumHub site in prod and test (setup A).")
     proxy: ProxySpec | None = Field(default=None, description="The tenant's reverse proxy and router.")
     monitoring: MonitoringSpec | None = Field(default=None, description="Telegraf + InfluxDB + Grafana + Chronograf.")

@@ -111,6 +111,7 @@ class Tenant:
     proxy: ProxySpec | None = None
     monitoring: MonitoringSpec | None = None
     containers: tuple[Container, ...] = ()
+    backup_allowance_gb: int | None = None
     wordpress: WordPressSpec | None = None
     zabbix: ZabbixSpec | None = None
     extras: ExtrasSpec | None = None
