@@ -263,7 +263,11 @@ def _resolve_containers(
                 Problem(source, f"{field}.address", f"{c.address} is not a free host address of {net.id} {net.cidr}")
             )
             continue
-        vm_id = c.vm_id if c.vm_id is not None else tf.number * 1000 + c.slot
+        vm_id = _mirror(c.address) if c.vm_id == "mirror" else c.vm_id
+        if c.vm_id == "mirror" and vm_id is None:
+            problems.append(Problem(source, f"{field}.vm_id", f"{c.address} has no VM ID mirror of 3-9 digits"))
+            continue
+        vm_id = vm_id if isinstance(vm_id, int) else tf.number * 1000 + c.slot
         nic = Nic(
             bridge=net.id,
             ipv4=ipaddress.IPv4Interface(f"{c.address}/{net.cidr.prefixlen}"),

@@ -54,6 +54,16 @@ SdnId = Annotated[
 StorageId = Annotated[str, AfterValidator(_storage_id), Field(json_schema_extra={"pattern": f"^{STORAGE_ID.pattern}$"})]
 
 
+def _vm_id(value: int | str | None) -> int | str | None:
+    if isinstance(value, int) and not (100 <= value <= 999_999_999):
+        raise ValueError(f"{value} is not a PVE VM ID (100-999999999)")
+    return value
+
+
+# A PVE VM/CT ID: a number, `mirror` (the address without dots: 10.10.10.6 -> 1010106), or None (number*1000+slot).
+VmId = Annotated[int | Literal["mirror"] | None, AfterValidator(_vm_id)]
+
+
 class AccessProfile(StrEnum):
     """What a tenant's people may do in PVE."""
 
@@ -164,7 +174,7 @@ class VmSpec(_Strict):
         "Seeds its default VM ID and, for a dedicated network, its VNet, /30 and /64.",
     )
     role: str = Field(default="server", description="What the VM is for (web, db, ...); used by firewall rules.")
-    vm_id: int | Literal["mirror"] | None = Field(
+    vm_id: VmId = Field(
         default=None,
         description="PVE VM ID: a number (100-999999999), `mirror` (the address without dots: 10.10.10.6 -> 1010106), "
         "or omitted for tenant number * 1000 + slot.",
@@ -205,13 +215,6 @@ class VmSpec(_Strict):
             raise ValueError(f"'{v}' is not a role name: lower-case letters, digits and '-'")
         return v
 
-    @field_validator("vm_id")
-    @classmethod
-    def _vm_id(cls, v: int | str | None) -> int | str | None:
-        if isinstance(v, int) and not (100 <= v <= 999_999_999):
-            raise ValueError(f"{v} is not a PVE VM ID (100-999999999)")
-        return v
-
     @model_validator(mode="after")
     def _addressing(self) -> VmSpec:
         if (self.vnet is None) != (self.address is None):
@@ -233,7 +236,7 @@ class HumHubInstance(_Strict):
     address: ipaddress.IPv4Address = Field(description="Static address on the HumHub VNet.")
     public_host: str = Field(description="Public host name the reverse proxy routes to this instance.")
     test: bool = Field(default=False, description="The test instance (not protected, kept apart from prod).")
-    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
+    vm_id: VmId = Field(default=None, description="As vms[].vm_id.")
     node: str | None = Field(default=None, description="As vms[].node.")
     cores: int = Field(default=2, ge=1, le=64, description="vCPUs.")
     memory_mb: int = Field(default=4096, ge=1024, le=262144, description="Memory in MiB.")
@@ -247,14 +250,19 @@ class HumHubInstance(_Strict):
         return v
 
 
-class DesktopSpec(_Strict):
+class Placement(_Strict):
+    """Slot and address of a service's guest on the service's VNet."""
+
+    slot: int = Field(ge=1, le=99, description="The guest's stable slot in the tenant.")
+    address: ipaddress.IPv4Address = Field(description="Static address on the service's VNet.")
+    vm_id: VmId = Field(default=None, description="As vms[].vm_id (containers: a number).")
+    node: str | None = Field(default=None, description="PVE node; spread by slot when omitted.")
+
+
+class DesktopSpec(Placement):
     """Setup A's admin desktop VM: internal network only, reached through the Proxmox console."""
 
     name: str = Field(default="debian-desktop", description="VM host name.")
-    slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant.")
-    address: ipaddress.IPv4Address = Field(description="Static address on the HumHub VNet.")
-    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
-    node: str | None = Field(default=None, description="As vms[].node.")
 
 
 class HumHubSpec(_Strict):
@@ -342,7 +350,7 @@ class ProxySpec(_Strict):
     engine: ProxyEngine = Field(description="`npm` or `caddy`.")
     name: str = Field(description="VM host name, e.g. rproxy.")
     slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant.")
-    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
+    vm_id: VmId = Field(default=None, description="As vms[].vm_id.")
     node: str | None = Field(default=None, description="As vms[].node.")
     acme_email: str = Field(description="Let's Encrypt account e-mail (NPM: also its admin login).")
     public: bool = Field(
@@ -370,22 +378,13 @@ class ForwardSpec(_Strict):
     why: str = Field(min_length=3, description="Why this port is open (every allowed port is justified).")
 
 
-class MonitoringVmSpec(_Strict):
-    """Placement of one monitoring VM on the monitoring VNet."""
-
-    slot: int = Field(ge=1, le=99, description="The VM's stable slot in the tenant.")
-    address: ipaddress.IPv4Address = Field(description="Static address on the monitoring VNet.")
-    vm_id: int | Literal["mirror"] | None = Field(default=None, description="As vms[].vm_id.")
-    node: str | None = Field(default=None, description="As vms[].node.")
-
-
 class MonitoringSpec(_Strict):
     """Setup D's monitoring: InfluxDB + Telegraf on one VM, Grafana and Chronograf each on their own VM."""
 
     vnet: SdnId = Field(description="The tenant VNet of the three VMs (the proxy routes to them).")
-    influxdb: MonitoringVmSpec = Field(description="The InfluxDB + Telegraf VM.")
-    grafana: MonitoringVmSpec = Field(description="The Grafana VM.")
-    chronograf: MonitoringVmSpec = Field(description="The Chronograf VM.")
+    influxdb: Placement = Field(description="The InfluxDB + Telegraf VM.")
+    grafana: Placement = Field(description="The Grafana VM.")
+    chronograf: Placement = Field(description="The Chronograf VM.")
     retention: str = Field(default="30d", description="InfluxDB retention (InfluxQL duration: 30d, 12w, INF).")
     chronograf_allow_from: list[ipaddress.IPv4Network] = Field(
         default_factory=list,
@@ -399,7 +398,7 @@ class MonitoringSpec(_Strict):
             raise ValueError(f"'{v}' is not an InfluxQL duration such as 30d, 12w or INF")
         return v
 
-    def vms(self, tenant: str) -> list[tuple[str, str, MonitoringVmSpec]]:
+    def vms(self, tenant: str) -> list[tuple[str, str, Placement]]:
         """(VM name, role, placement) of the three VMs."""
         return [
             (f"{tenant}-influxdb", "influxdb", self.influxdb),
@@ -418,7 +417,7 @@ class ContainerSpec(_Strict):
     role: str = Field(default="server", description="What it is for; firewall rules key on it.")
     vnet: SdnId = Field(description="The tenant VNet of its NIC.")
     address: ipaddress.IPv4Address = Field(description="Static IPv4 address on the VNet.")
-    vm_id: int | None = Field(default=None, ge=100, le=999_999_999, description="PVE ID; tenant number * 1000 + slot.")
+    vm_id: VmId = Field(default=None, description="PVE ID: a number, `mirror`, or tenant number * 1000 + slot.")
     node: str | None = Field(default=None, description="PVE node; spread by slot when omitted.")
     cores: int = Field(default=1, ge=1, le=64, description="vCPUs.")
     memory_mb: int = Field(default=512, ge=64, le=262144, description="Memory in MiB.")
@@ -434,15 +433,6 @@ class ContainerSpec(_Strict):
         if not HOSTNAME.fullmatch(self.name):
             raise ValueError(f"'{self.name}' is not a host name")
         return self
-
-
-class Placement(_Strict):
-    """Slot and address of a service's guest on the service's VNet."""
-
-    slot: int = Field(ge=1, le=99, description="Stable slot in the tenant.")
-    address: ipaddress.IPv4Address = Field(description="Static address.")
-    vm_id: int | None = Field(default=None, ge=100, le=999_999_999, description="PVE ID (default number*1000+slot).")
-    node: str | None = Field(default=None, description="PVE node.")
 
 
 class WordPressSpec(_Strict):
