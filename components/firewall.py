@@ -26,6 +26,16 @@ PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "16
 Rules = px.firewall.RulesLegacyRuleArgs
 
 
+# What reaches the PVE hosts themselves (cluster-level rules; the input policy is DROP).
+HOST_RULES = (
+    ("tcp", "8006", "+dc/management", "PVE GUI and API for the operators"),
+    ("tcp", "22", "+dc/management", "SSH to the nodes (operators; the provider's snippet uploads)"),
+    ("tcp", "5900:5999,3128", "+dc/management", "VNC and SPICE consoles"),
+    ("udp", "4789", "+dc/vteps", "VXLAN between the nodes' tunnel ends"),
+    ("tcp", "8006", "+dc/pve-clients", "PVE API for tenants' Telegraf (read-only tokens), from the SNAT addresses"),
+)
+
+
 def snat_addresses(p: Platform) -> list[str]:
     """Where tenant traffic to the world comes from: the edge's primary address, proxies' own public NICs."""
     out = [str(p.settings.edge.public_ipv4.ip)] if p.settings.edge is not None else []
@@ -125,38 +135,8 @@ class Firewall(pulumi.ComponentResource):
         self.host_rules = px.firewall.RulesLegacy(
             f"{name}-hosts",
             rules=[
-                Rules(
-                    type="in",
-                    action="ACCEPT",
-                    proto="tcp",
-                    dport="8006",
-                    source="+dc/management",
-                    comment="PVE GUI and API for the operators",
-                ),
-                Rules(
-                    type="in",
-                    action="ACCEPT",
-                    proto="tcp",
-                    dport="22",
-                    source="+dc/management",
-                    comment="SSH to the nodes (operators; the provider's snippet uploads)",
-                ),
-                Rules(
-                    type="in",
-                    action="ACCEPT",
-                    proto="tcp",
-                    dport="5900:5999,3128",
-                    source="+dc/management",
-                    comment="VNC and SPICE consoles",
-                ),
-                Rules(
-                    type="in",
-                    action="ACCEPT",
-                    proto="udp",
-                    dport="4789",
-                    source="+dc/vteps",
-                    comment="VXLAN between the nodes' tunnel ends",
-                ),
+                Rules(type="in", action="ACCEPT", proto=proto, dport=dport, source=source, comment=why)
+                for proto, dport, source, why in HOST_RULES
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=ipsets),
         )
