@@ -457,20 +457,23 @@ class WordPressSpec(_Strict):
         return v
 
 
-class ZabbixSpec(_Strict):
-    """Setup C's Zabbix: server + frontend (Compose on a VM); an agent 2 on every guest of the tenant."""
+class _ServerVm(_Strict):
+    """A service whose server runs on one VM and whose web UI the tenant's proxy publishes."""
 
     vnet: SdnId = Field(description="The VNet of the server VM.")
+    public_host: str = Field(description="Host name of the web UI, routed by the proxy.")
+
+
+class ZabbixSpec(_ServerVm):
+    """Setup C's Zabbix: server + frontend (Compose on a VM); an agent 2 on every guest of the tenant."""
+
     server: Placement = Field(description="The Zabbix server VM.")
-    public_host: str = Field(description="Host name of the frontend, routed by the proxy.")
 
 
-class LoggingSpec(_Strict):
+class LoggingSpec(_ServerVm):
     """Setup C's central logs: Graylog (with OpenSearch and MongoDB, Compose on a VM); rsyslog on every guest."""
 
-    vnet: SdnId = Field(description="The VNet of the Graylog VM.")
     graylog: Placement = Field(description="The Graylog VM.")
-    public_host: str = Field(description="Host name of Graylog's web UI, routed by the proxy.")
 
 
 class ExtrasSpec(_Strict):

@@ -7,10 +7,13 @@ overlayfs copy (`session`), so provisioning never dirties the cache; mounts and 
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -153,3 +156,22 @@ def chroot_run(
         timeout=timeout,
         input=input,
     )
+
+
+def tar_gz(top: str, files: dict[str, str]) -> bytes:
+    """A release-style archive: every file under one top directory (what the provisioning scripts unpack)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size, info.mode, info.mtime = len(data), 0o644, 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the chroot shares the host's network)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -9,10 +9,7 @@ records every console installer call. Needs root (mounts, chroot); fails, never 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import socket
-import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +28,7 @@ from render.humhub import (
     humhub_cloud_config,
     humhub_packages,
 )
-from tests.render.debian_chroot import cached_chroot, chroot_run, processes_in, require_root, session
+from tests.render.debian_chroot import cached_chroot, chroot_run, free_port, processes_in, require_root, session, tar_gz
 from tests.render.test_humhub import ADMIN_PW, DB_PW, KEY, site
 
 VERSION = "1.17.3"
@@ -79,20 +76,7 @@ def fake_archive(version: str = VERSION) -> bytes:
         "assets/evil.php": "<?php echo 'executed';\n",
         "static/ok.txt": "static\n",
     }
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"humhub-{version}/{name}")
-            info.size, info.mode, info.mtime = len(data), 0o644, 1_700_000_000
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return tar_gz(f"humhub-{version}", files)
 
 
 def apply_write_files(root: Path, cfg: CloudConfig) -> None:

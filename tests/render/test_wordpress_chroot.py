@@ -10,12 +10,10 @@ with mod_php 8.2 and zabbix_agent2 really run; pages are fetched over 127.0.0.1.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import socket
 import struct
 import subprocess
-import tarfile
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -33,7 +31,7 @@ from render.wordpress import (
     web_script,
 )
 from render.zabbix import AGENT_PACKAGES, AGENT_PORT, zabbix_agent_script
-from tests.render.debian_chroot import cached_chroot, chroot_run, processes_in, require_root, session
+from tests.render.debian_chroot import cached_chroot, chroot_run, free_port, processes_in, require_root, session, tar_gz
 from tests.render.test_wordpress import ADMIN_PW, DB_PW, SALTS, site
 
 VERSION = "6.8.3"
@@ -108,20 +106,7 @@ def fake_archive(version: str = VERSION) -> bytes:
         "wp-content/uploads/evil.php": "<?php echo 'executed';\n",
         "wp-content/uploads/photo.txt": "an upload\n",
     }
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"wordpress/{name}")
-            info.size, info.mode, info.mtime = len(data), 0o644, 1_700_000_000
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return tar_gz("wordpress", files)
 
 
 def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
