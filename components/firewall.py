@@ -177,6 +177,8 @@ class Firewall(pulumi.ComponentResource):
         for vm_name, (t, vm) in sorted(vms.items()):
             machine = args.machines[vm_name]
             after_vm = pulumi.ResourceOptions(parent=self, depends_on=[machine, *ipsets, *self.groups.values()])
+            # The API path follows the guest type (bpg proxmoxtf/resource/firewall/selector.go `firewallAPIFor`:
+            # vm_id -> /qemu/<id>/firewall, container_id -> /lxc/<id>/firewall); options and rules alike.
             guest_id = {"container_id": vm.vm_id} if isinstance(vm, Container) else {"vm_id": vm.vm_id}
             px.firewall.OptionsLegacy(
                 f"{name}-{vm_name}-options",
@@ -209,7 +211,7 @@ class Firewall(pulumi.ComponentResource):
             rules += self._router_rules(t, vm, p)
             if rules:
                 px.firewall.RulesLegacy(
-                    f"{name}-{vm_name}-rules", node_name=vm.node, vm_id=vm.vm_id, rules=rules, opts=after_vm
+                    f"{name}-{vm_name}-rules", node_name=vm.node, **guest_id, rules=rules, opts=after_vm
                 )
         conn = pve_connection()
         self.vnet_firewalls = []

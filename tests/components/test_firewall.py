@@ -64,3 +64,19 @@ def test_role_policy_covers_every_role_in_use(plan: Recording) -> None:
     deliberately_closed = {"desktop", "app", "edge", "proxcloud", "lxc", "cloudflared"}
     tenants = {"alpha", "beta", "community", "hosting", "keepers", "provider"}
     assert roles - tenants - set(ROLE_INBOUND) <= deliberately_closed
+
+
+def test_guest_firewall_objects_address_their_guest_by_its_kind(plan: Recording) -> None:
+    """PVE keeps VM and CT firewalls under /nodes/<n>/qemu/<id> and /nodes/<n>/lxc/<id>: a container's options and
+    rules are addressed with container_id, a VM's with vm_id (bpg proxmoxtf/resource/firewall/selector.go
+    `firewallAPIFor`: `vm_id` selects `nodeAPI.VM`, `container_id` `nodeAPI.Container`), never the other way round."""
+    kinds = {v.inputs["vmId"]: "vmId" for v in plan.by_type(VM)} | {
+        c.inputs["vmId"]: "containerId" for c in plan.by_type(CT)
+    }
+    objects = [
+        o for o in plan.by_type(OPTIONS) + plan.by_type(RULES) if "nodeName" in o.inputs and o.name != "firewall-hosts"
+    ]
+    assert objects
+    for o in objects:
+        key = "vmId" if "vmId" in o.inputs else "containerId"
+        assert kinds[o.inputs[key]] == key, f"{o.name} addresses guest {o.inputs[key]} as {key}"
