@@ -2,7 +2,13 @@
 
 Per tenant: a PBS storage `pbs-<tenant>` (namespace `<tenant>`, client-side encryption), and a nightly
 snapshot-mode job over the tenant's pool, so VMs the tenant creates later are covered without editing the
-job. On the PBS host, over SSH: the namespaces and a verify and a prune job per namespace (render/pbs.py).
+job. A pool job cannot exclude guests: vzdump reads `exclude` only with `all` (pve-manager PVE/VZDump.pm
+`get_included_guests`: `pool` wins, `exclude` is consulted in the `all` branch only), so the job has none.
+What a stateless guest keeps out of its backup is decided per disk instead: a stateless VM's disk has
+`backup=0` (components/vm.py), which vzdump skips (qemu-server src/PVE/VZDump/QemuServer.pm `prepare`, through
+`get_backup_volumes`), leaving only its configuration; a container's root filesystem is always backed up
+(pve-container src/PVE/LXC/Config.pm `mountpoint_backup_enabled`: rootfs is always included), so a stateless
+container costs its (small, deduplicated) root filesystem. On the PBS host, over SSH: the namespaces and a verify and a prune job per namespace (render/pbs.py).
 """
 
 from __future__ import annotations
@@ -69,14 +75,12 @@ class BackupPlan(pulumi.ComponentResource):
                 generate_encryption_key=None if key is not None else True,
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
-            excludes = [str(g.vm_id) for g in t.guests if not g.stateful]
             self.jobs[t.name] = px.backup.Job(
                 f"{name}-{t.name}-nightly",
                 resource_id=f"{t.name}-nightly",
                 schedule=b.schedule,
                 storage=storage.resource_id,
                 pool=t.pool_id,
-                excludes=excludes or None,
                 mode="snapshot",
                 compress="zstd",
                 prune_backups=b.retention.as_pve(),

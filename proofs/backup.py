@@ -2,8 +2,10 @@
 multi-node stack, replicated to another node).
 
 A guest is stateful when its CloudInitVm (or container) component says so; a guest without such a component
-counts as stateful (fail closed). A job selects a guest by `all`, by `pool` (the guest's poolId) or by `vmids`,
-unless the guest is in its `excludes`.
+counts as stateful (fail closed). A job selects guests as vzdump does (pve-manager PVE/VZDump.pm
+`get_included_guests`): by `pool` (the guest's poolId) if set, else by `vmids`, else by `all` minus `excludes`;
+`excludes` are read in the `all` branch only, so on a pool or vmid job they are ignored (and the plan must not
+carry any: `ignored_excludes`).
 """
 
 from __future__ import annotations
@@ -29,13 +31,20 @@ def stateful_guests(rec: Recording) -> list[Registration]:
 
 def _selects(job: Registration, guest: Registration) -> bool:
     i, vmid = job.inputs, str(guest.inputs.get("vmId"))
-    if i.get("enabled") is False or vmid in [str(x) for x in i.get("excludes") or []]:
+    if i.get("enabled") is False:
         return False
-    return (
-        bool(i.get("all"))
-        or (i.get("pool") and i["pool"] == guest.inputs.get("poolId"))
-        or (vmid in [str(x) for x in i.get("vmids") or []])
-    )
+    if i.get("pool"):
+        return bool(i["pool"] == guest.inputs.get("poolId"))
+    if i.get("vmids"):
+        return vmid in [str(x) for x in i["vmids"]]
+    return bool(i.get("all")) and vmid not in [str(x) for x in i.get("excludes") or []]
+
+
+def ignored_excludes(rec: Recording) -> list[str]:
+    """Jobs whose `excludes` vzdump ignores (a pool or vmid job): the plan would promise what PVE does not do."""
+    return [
+        j.name for j in rec.by_type(JOB) if j.inputs.get("excludes") and (j.inputs.get("pool") or j.inputs.get("vmids"))
+    ]
 
 
 def unbacked(rec: Recording) -> list[str]:
