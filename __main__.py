@@ -62,22 +62,22 @@ if platform.edge is not None:
     sdn_objects += edge.sdn_objects
 applier = sdn.apply(sdn_objects)
 
-# Phase 2: guests. Their image/template ids carry the apply, so no guest starts before its VNets exist.
+# Phase 2: guests. Their image/template ids carry the apply, so no guest starts before its VNets exist; routers
+# come first, and each guest waits for the routers its first boot needs (components/readiness.py).
 image_ids = after_sdn(image_ids, applier)
-setup = None
-if containers or any(t.zabbix or t.logging for t in platform.tenants):
-    setup = GuestSetup(
-        settings, after_sdn(template_ids, applier), image_ids, secrets.require_secret("nodeSshPrivateKey")
-    )
-for tenant in tenants.values():
-    tenant.add_guests(image_ids, setup)
+needs_setup = bool(containers) or any(t.zabbix or t.logging for t in platform.tenants)
+routers = platform.edge is not None or any(t.proxy for t in platform.tenants)
+node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers else ""
+setup = GuestSetup(settings, after_sdn(template_ids, applier), image_ids, node_key) if needs_setup else None
 if edge is not None:
-    edge.add_router(image_ids)
+    edge.add_router(image_ids, node_key)
+for tenant in tenants.values():
+    tenant.add_guests(image_ids, setup, edge.ready if edge is not None else None, node_key)
 
 monitoring = {
     t.name: MonitoringStack(
         f"{t.name}-monitoring",
-        MonitoringStackArgs(t, settings, pve_api_url(), image_ids, tenants[t.name].pool),
+        MonitoringStackArgs(t, settings, pve_api_url(), image_ids, tenants[t.name].pool, tenants[t.name].lan_waits),
     )
     for t in platform.tenants
     if t.monitoring is not None

@@ -8,7 +8,9 @@ What a stateless guest keeps out of its backup is decided per disk instead: a st
 `backup=0` (components/vm.py), which vzdump skips (qemu-server src/PVE/VZDump/QemuServer.pm `prepare`, through
 `get_backup_volumes`), leaving only its configuration; a container's root filesystem is always backed up
 (pve-container src/PVE/LXC/Config.pm `mountpoint_backup_enabled`: rootfs is always included), so a stateless
-container costs its (small, deduplicated) root filesystem. On the PBS host, over SSH: the namespaces and a verify and a prune job per namespace (render/pbs.py).
+container costs its (small, deduplicated) root filesystem.
+
+On the PBS host, over SSH: the namespaces and a verify and a prune job per namespace (render/pbs.py).
 """
 
 from __future__ import annotations

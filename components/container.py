@@ -13,6 +13,7 @@ ContainerTemplate downloads the LXC template once per node (content type `vztmpl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -87,6 +88,9 @@ class LxcContainerArgs:
     """Step name -> rendered bash run as root inside the container, in this order, each step after the previous
     one (e.g. {"wordpress": web_script, "zabbix-agent": agent_script}). Pass a secret Output when a script carries
     secrets. A changed script re-runs its step, so scripts must be idempotent (ours are)."""
+    after: Sequence[pulumi.Resource] = ()
+    """What the container must wait for before it is created: its pool (pve-container src/PVE/API2/LXC.pm
+    `create_vm`, `check_pool_exist`) and the readiness of the routers its provisioning needs."""
 
 
 def pct_exec_command(vm_id: int) -> str:
@@ -162,7 +166,7 @@ class LxcContainer(pulumi.ComponentResource):
                 dns=px.ContainerLegacyInitializationDnsArgs(domain=args.domain, servers=dns),
                 user_account=px.ContainerLegacyInitializationUserAccountArgs(keys=list(c.ssh_keys)),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=c.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=c.protect, depends_on=list(args.after)),
         )
         self.provision = []
         if args.provision_scripts and args.node_ssh is None:

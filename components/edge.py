@@ -12,6 +12,7 @@ the VM: a pulumi-command over SSH applies each new route set idempotently (NPM's
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +20,8 @@ import pulumi_proxmoxve as px
 import pulumi_random as random
 from pulumi_command import remote
 
+from components.guest_exec import node_ssh
+from components.readiness import RouterReadiness, RouterReadinessArgs
 from components.vm import CloudInitVm, CloudInitVmArgs
 from render.cloudinit import render_user_data
 from render.edge import (
@@ -31,6 +34,7 @@ from render.edge import (
     npm_routes_json,
 )
 from render.natgw import with_gateway
+from render.readiness import EDGE_NAT, PROXY_NAT
 from render.router import router_cloud_config
 from spec.edge import router_spec
 from spec.models import ProxyEngine, ProxySpec, StackSettings
@@ -87,8 +91,9 @@ class ProviderEdge(pulumi.ComponentResource):
         )
         self._name, self._args = name, args
 
-    def add_router(self, image_file_ids: dict[str, pulumi.Output[str]]) -> None:
-        """Second phase, once the SDN apply exists (the image ids carry it): the router VM. Call once."""
+    def add_router(self, image_file_ids: dict[str, pulumi.Output[str]], node_key: pulumi.Input[str]) -> None:
+        """Second phase, once the SDN apply exists (the image ids carry it): the router VM and its readiness check
+        (`ready`: hosted VMs and the tenant proxies' uplinks wait for it). Call once."""
         args = self._args
         e = args.settings.edge
         assert e is not None
@@ -97,8 +102,15 @@ class ProviderEdge(pulumi.ComponentResource):
         )
         self.router = CloudInitVm(
             f"{self._name}-router",
-            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, image_file_ids),
+            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, image_file_ids, after=[self.pool]),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.transit]),
+        )
+        self.ready = RouterReadiness(
+            f"{self._name}-ready",
+            RouterReadinessArgs(
+                args.plan.vm, self.router.machine, EDGE_NAT, node_ssh(args.settings, args.plan.vm.node, node_key)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"address": str(e.public_ipv4.ip), "transit": self.transit.resource_id})
 
@@ -125,6 +137,10 @@ class ReverseProxyArgs:
     """Cloud image volume id per node."""
     ssh_private_key: pulumi.Input[str]
     """The operators' SSH key (secret), for applying route changes."""
+    node_key: pulumi.Input[str]
+    """The nodes' SSH key (secret): the readiness check runs inside the proxy from its node."""
+    after: Sequence[pulumi.Resource] = ()
+    """What the proxy VM waits for: the tenant's pool, and the provider edge's readiness when it uplinks there."""
 
 
 class ReverseProxy(pulumi.ComponentResource):
@@ -163,7 +179,12 @@ class ReverseProxy(pulumi.ComponentResource):
             )
             document, command = caddyfile(args.routes, p.acme_email), caddy_apply_command()
         self.vm = CloudInitVm(
-            f"{name}-vm", CloudInitVmArgs.of(vm, user_data, args.settings, args.image_file_ids), opts=child
+            f"{name}-vm", CloudInitVmArgs.of(vm, user_data, args.settings, args.image_file_ids, args.after), opts=child
+        )
+        self.ready = RouterReadiness(
+            f"{name}-ready",
+            RouterReadinessArgs(vm, self.vm.machine, PROXY_NAT, node_ssh(args.settings, vm.node, args.node_key)),
+            opts=child,
         )
         e = args.settings.edge
         key = pulumi.Output.secret(args.ssh_private_key)

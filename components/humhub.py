@@ -7,6 +7,7 @@ The production VM is protected; prod and test are kept on different nodes where 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -36,6 +37,8 @@ class HumHubStackArgs:
     """Datastores, domain, resolvers."""
     image_file_ids: dict[str, pulumi.Output[str]]
     """Cloud image volume id per node."""
+    after: Sequence[pulumi.Resource] = ()
+    """What its VMs wait for: the tenant's pool and the tenant router's readiness (CloudInitVmArgs.after)."""
 
 
 class HumHubStack(pulumi.ComponentResource):
@@ -99,6 +102,6 @@ class HumHubStack(pulumi.ComponentResource):
         s = args.settings
         return CloudInitVm(
             f"{name}-{vm.name}",
-            CloudInitVmArgs.of(vm, user_data, s, args.image_file_ids),
+            CloudInitVmArgs.of(vm, user_data, s, args.image_file_ids, args.after),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -9,6 +9,7 @@ The component sits at stack level, beside the Tenant, so the tenant's people nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -44,6 +45,8 @@ class MonitoringStackArgs:
     """Cloud image volume id per node."""
     pool: pulumi.Resource
     """The tenant's pool (its ACL path must exist first)."""
+    after: Sequence[pulumi.Resource] = ()
+    """What its VMs wait for: the tenant's pool and the tenant router's readiness (CloudInitVmArgs.after)."""
 
 
 class MonitoringStack(pulumi.ComponentResource):
@@ -168,7 +171,7 @@ class MonitoringStack(pulumi.ComponentResource):
         for role, vm in vms.items():
             self.vms[vm.name] = CloudInitVm(
                 f"{name}-{role}",
-                CloudInitVmArgs.of(vm, user_data[role], s, args.image_file_ids),
+                CloudInitVmArgs.of(vm, user_data[role], s, args.image_file_ids, args.after),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.pool]),
             )
         self.endpoints = {

@@ -3,20 +3,22 @@ guest of the tenant) and Extras (cloudflared, Vaultwarden, Twingate containers).
 
 Containers have no cloud-init: their provisioning scripts run with `pct exec <id> -- bash -s` on their node
 over SSH (components/container.py). Agents on VMs are installed the same way through the QEMU guest agent
-(`qm guest exec`), so one mechanism reaches every guest without SSH into tenant networks. Every script carrying
+(`qm guest exec`, components/guest_exec.py, once cloud-init has finished in the VM), so one mechanism reaches
+every guest without SSH into tenant networks. Every script carrying
 a secret is built inside `apply` and stays a secret; the node SSH key is the secret `proxcloud:nodeSshPrivateKey`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_random as random
 from pulumi_command import remote
 
-from components.container import LxcContainer, LxcContainerArgs, NodeSsh
+from components.container import LxcContainer, LxcContainerArgs
+from components.guest_exec import node_ssh, qm_exec_command
 from components.vm import CloudInitVm, CloudInitVmArgs
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, docker_apt_source, render_user_data
 from render.extras import VaultwardenSite, cloudflared_project, twingate_project, vaultwarden_project
@@ -36,23 +38,6 @@ def template_spec(settings: StackSettings) -> ContainerTemplateSpec:
     return ContainerTemplateSpec(t.url, t.file_name, t.checksum, t.checksum_algorithm)
 
 
-def node_ssh(settings: StackSettings, node: str, key: pulumi.Input[str]) -> NodeSsh:
-    """SSH to a PVE node: its management address (or VTEP), root, the node key."""
-    n = next(n for n in settings.nodes if n.name == node)
-    return NodeSsh(host=str(n.address or n.vtep), user="root", private_key=pulumi.Output.secret(key))
-
-
-def qm_exec_command(vm_id: int) -> str:
-    """Node-side: wait for the VM's guest agent, run stdin as a bash script inside, fail with its exit code."""
-    return (
-        f"for i in $(seq 1 90); do qm guest cmd {vm_id} ping >/dev/null 2>&1 && break; sleep 10; done; "
-        f"qm guest exec {vm_id} --pass-stdin 1 --timeout 1200 -- bash -s | "
-        "python3 -c 'import json,sys; r=json.load(sys.stdin); "
-        'sys.stdout.write(r.get("out-data","")); sys.stderr.write(r.get("err-data","")); '
-        'sys.exit(r.get("exitcode", 1))\''
-    )
-
-
 @dataclass
 class GuestSetup:
     """What every service component needs to place guests."""
@@ -61,6 +46,8 @@ class GuestSetup:
     template_file_ids: dict[str, pulumi.Output[str]]
     image_file_ids: dict[str, pulumi.Output[str]]
     node_key: pulumi.Input[str]
+    after: Sequence[pulumi.Resource] = ()
+    """What the guests wait for (one tenant's: its pool and its router's readiness; see Tenant.waits_for)."""
 
     def container(
         self, name: str, c: Container, scripts: dict[str, pulumi.Input[str]], parent: pulumi.Resource
@@ -76,6 +63,7 @@ class GuestSetup:
                 domain=s.domain,
                 node_ssh=node_ssh(s, c.node, self.node_key) if scripts else None,
                 provision_scripts=scripts,
+                after=self.after,
             ),
             opts=pulumi.ResourceOptions(parent=parent),
         )
@@ -190,7 +178,9 @@ class ZabbixStack(pulumi.ComponentResource):
 
         self.server = CloudInitVm(
             f"{name}-server",
-            CloudInitVmArgs.of(server, pulumi.Output.secret(db_pw.apply(user_data)), s, setup.image_file_ids),
+            CloudInitVmArgs.of(
+                server, pulumi.Output.secret(db_pw.apply(user_data)), s, setup.image_file_ids, setup.after
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._name, self._tenant, self._setup = name, tenant, setup
@@ -271,7 +261,7 @@ class LoggingStack(pulumi.ComponentResource):
         )
         self.server = CloudInitVm(
             f"{name}-graylog",
-            CloudInitVmArgs.of(graylog, user_data, s, setup.image_file_ids),
+            CloudInitVmArgs.of(graylog, user_data, s, setup.image_file_ids, setup.after),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.admin_password = admin

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pulumi
@@ -17,8 +18,9 @@ from components.vxlan_zone import VxlanZone, VxlanZoneArgs
 from render.cloudinit import CloudConfig, render_user_data
 from render.edge import Route
 from spec.access import grants
+from spec.containers import Container
 from spec.models import StackSettings
-from spec.platform import Platform, TenantSpec
+from spec.platform import Platform, TenantSpec, Vm
 
 
 @dataclass
@@ -137,12 +139,39 @@ class Tenant(pulumi.ComponentResource):
         self.vms: dict[str, CloudInitVm] = {}
         self.containers: dict[str, LxcContainer] = {}
 
-    def add_guests(self, image_file_ids: dict[str, pulumi.Output[str]], guest_setup: GuestSetup | None = None) -> None:
+    def add_guests(
+        self,
+        image_file_ids: dict[str, pulumi.Output[str]],
+        guest_setup: GuestSetup | None = None,
+        edge_ready: pulumi.Resource | None = None,
+        node_key: pulumi.Input[str] = "",
+    ) -> None:
         """Second phase, once the stack's SDN apply exists: the tenant's VMs, containers and services. The image
         (and template) ids passed in carry the apply as a dependency, so no guest is created before its VNets
-        exist on the nodes. Call once."""
+        exist on the nodes. The proxy comes first: every other guest waits for it to route (`waits_for`), and
+        the proxy and hosted VMs wait for the provider edge (`edge_ready`). Call once."""
         name, args, t = self._name, self._args, self._args.tenant
         settings = args.settings
+        self._edge_ready = edge_ready
+        self.proxy: ReverseProxy | None = None
+        if t.proxy is not None:
+            proxy_vm = t.vm(t.proxy.name)
+            self.proxy = ReverseProxy(
+                f"{name}-proxy",
+                ReverseProxyArgs(
+                    spec=t.proxy,
+                    vm=proxy_vm,
+                    routes=routes_of(t, settings.domain),
+                    lans=[str(v.cidr) for v in t.vnets],
+                    settings=settings,
+                    image_file_ids=image_file_ids,
+                    ssh_private_key=args.ops_ssh_private_key,
+                    node_key=node_key,
+                    after=self.waits_for(proxy_vm),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
+            )
+            self.vms[t.proxy.name] = self.proxy.vm
         for vm in t.vms:
             if vm.name in t.service_vm_names:
                 continue
@@ -156,7 +185,7 @@ class Tenant(pulumi.ComponentResource):
             )
             self.vms[vm.name] = CloudInitVm(
                 f"{name}-{vm.name}",
-                CloudInitVmArgs.of(vm, user_data, settings, image_file_ids),
+                CloudInitVmArgs.of(vm, user_data, settings, image_file_ids, self.waits_for(vm)),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
         self.humhub: HumHubStack | None = None
@@ -168,26 +197,11 @@ class Tenant(pulumi.ComponentResource):
                     vms={vm.name: vm for vm in t.vms if vm.name in t.service_vm_names},
                     settings=settings,
                     image_file_ids=image_file_ids,
+                    after=self.lan_waits,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )
             self.vms.update(self.humhub.instances)
-        self.proxy: ReverseProxy | None = None
-        if t.proxy is not None:
-            self.proxy = ReverseProxy(
-                f"{name}-proxy",
-                ReverseProxyArgs(
-                    spec=t.proxy,
-                    vm=t.vm(t.proxy.name),
-                    routes=routes_of(t, settings.domain),
-                    lans=[str(v.cidr) for v in t.vnets],
-                    settings=settings,
-                    image_file_ids=image_file_ids,
-                    ssh_private_key=args.ops_ssh_private_key,
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
-            )
-            self.vms[t.proxy.name] = self.proxy.vm
         self._setup_c(name, t, args, guest_setup)
         self.register_outputs(
             {
@@ -207,6 +221,7 @@ class Tenant(pulumi.ComponentResource):
         if not (t.containers or t.zabbix or t.logging):
             return
         assert setup is not None, "containers and Zabbix need a GuestSetup"
+        setup = dataclasses.replace(setup, after=self.lan_waits)
         after = pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone])
         service_cts = {c.name for c in t.containers if c.role in ("wp-web", "wp-db", *EXTRA_ROLES)}
         for c in t.containers:
@@ -236,6 +251,23 @@ class Tenant(pulumi.ComponentResource):
             self.logging.forward_from(guests)
         if self.zabbix is not None:
             self.zabbix.install_agents(guests)
+
+    @property
+    def lan_waits(self) -> list[pulumi.Resource]:
+        """What a guest on the tenant's own VNets waits for: the pool, and its router (the proxy) routing."""
+        return [self.pool, *([self.proxy.ready] if self.proxy is not None else [])]
+
+    def waits_for(self, guest: Vm | Container) -> list[pulumi.Resource]:
+        """What `guest` must wait for before it is created: the tenant's pool (PVE's create checks that it exists)
+        and the readiness of the router that is its default gateway: the provider edge for a guest whose first NIC
+        is a hosted VLAN on the transit VNet (setup B's VMs, the proxy's uplink in setup D), else the tenant proxy
+        (components/readiness.py). The proxy never waits for itself."""
+        if self._args.tenant.proxy is not None and guest.name == self._args.tenant.proxy.name:
+            wan = guest.nics[-1]
+            return [self.pool, *([self._edge_ready] if wan.vlan is not None and self._edge_ready else [])]
+        if guest.nics[0].vlan is not None:
+            return [self.pool, *([self._edge_ready] if self._edge_ready is not None else [])]
+        return self.lan_waits
 
 
 EXTRA_ROLES = ("cloudflared", "vaultwarden", "twingate")

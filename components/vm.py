@@ -7,6 +7,7 @@ over SSH (the provider's `ssh` block), the guest agent only when cloud-init inst
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -34,6 +35,10 @@ class CloudInitVmArgs:
     """Resolvers; the first NIC's gateway when empty."""
     domain: str
     """Search domain."""
+    after: Sequence[pulumi.Resource] = ()
+    """What the VM must wait for before it is created: its pool (PVE refuses a guest in a pool that does not
+    exist: qemu-server src/PVE/API2/Qemu.pm `create_vm`, `check_pool_exist`) and the readiness of the routers
+    its first boot needs (components/readiness.py). A component's own depends_on does not reach its children."""
 
     @classmethod
     def of(
@@ -42,6 +47,7 @@ class CloudInitVmArgs:
         user_data: pulumi.Input[str],
         settings: StackSettings,
         image_file_ids: dict[str, pulumi.Output[str]],
+        after: Sequence[pulumi.Resource] = (),
     ) -> CloudInitVmArgs:
         """The usual arguments: the stack's datastores, resolvers and domain, the image on the VM's node."""
         return cls(
@@ -52,6 +58,7 @@ class CloudInitVmArgs:
             snippets_datastore=settings.datastores.snippets,
             dns_servers=[str(d) for d in settings.dns_servers],
             domain=settings.domain,
+            after=after,
         )
 
 
@@ -143,7 +150,7 @@ class CloudInitVm(pulumi.ComponentResource):
                 dns=px.VmLegacyInitializationDnsArgs(domain=args.domain, servers=dns),
                 user_data_file_id=self.snippet.id,
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=vm.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=vm.protect, depends_on=list(args.after)),
         )
         self.vm_id = self.machine.vm_id
         self.address = pulumi.Output.from_input(str(vm.address))

@@ -15,6 +15,7 @@ from enum import StrEnum
 from importlib import resources
 
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, WriteFile, docker_apt_source
+from render.readiness import cloud_init_wait
 
 # Pinned release of jc21/nginx-proxy-manager; its API (tokens, proxy-hosts, certificates, access-lists) is what
 # npm_sync.py speaks. 2.15 takes the admin from INITIAL_ADMIN_EMAIL/PASSWORD and uses that e-mail for Let's Encrypt.
@@ -236,11 +237,12 @@ def npm_apply_command(
 ) -> str:
     """Shell command that takes a new routes document on stdin, stores it root-only and applies it.
 
-    For a pulumi-command remote.Command (stdin = npm_routes_json(...), triggers on its text) after the first boot.
+    For a pulumi-command remote.Command (stdin = npm_routes_json(...), triggers on its text); it first waits for
+    cloud-init to finish on the VM (on the first `up` the command may reach the VM before NPM is installed).
     """
     run = f"{sudo} " if sudo else ""
     return (
-        f"{run}install -m 0600 /dev/stdin {routes_path} && "
+        cloud_init_wait() + f"{run}install -m 0600 /dev/stdin {routes_path} && "
         f"{run}{sync} --api {api} --routes {routes_path} --credentials {credentials} --wait 120"
     )
 
@@ -248,11 +250,12 @@ def npm_apply_command(
 def caddy_apply_command(sudo: str = "sudo", path: str = CADDYFILE_PATH) -> str:
     """Shell command that takes a new Caddyfile on stdin, validates it with Caddy and only then swaps and reloads.
 
-    For a pulumi-command remote.Command after the first boot (stdin = caddyfile(...), triggers on its text).
+    For a pulumi-command remote.Command (stdin = caddyfile(...), triggers on its text); it first waits for
+    cloud-init to finish on the VM (on the first `up` the command may reach the VM before Caddy is installed).
     """
     run = f"{sudo} " if sudo else ""
     return (
-        f"{run}install -m 0644 /dev/stdin {path}.new && "
+        cloud_init_wait() + f"{run}install -m 0644 /dev/stdin {path}.new && "
         f"{run}caddy validate --config {path}.new --adapter caddyfile && "
         f"{run}mv {path}.new {path} && {run}systemctl reload caddy"
     )

@@ -14,6 +14,7 @@ from render.cloudinit import CloudConfig, WriteFile
 
 NAT_PATH = "/etc/nftables.d/proxcloud-gateway.nft"
 SYSCTL_PATH = "/etc/sysctl.d/60-proxcloud-forward.conf"
+NAT_TABLE = "proxcloud_gateway"  # family ip
 
 
 def gateway_ruleset(lans: Sequence[str], wan_address: str) -> str:
@@ -27,9 +28,9 @@ def gateway_ruleset(lans: Sequence[str], wan_address: str) -> str:
     lan_set = ", ".join(str(n) for n in nets)
     return f"""#!/usr/sbin/nft -f
 # proxcloud: this VM routes its tenant's VNets and SNATs their egress to {wan}.
-table ip proxcloud_gateway
-delete table ip proxcloud_gateway
-table ip proxcloud_gateway {{
+table ip {NAT_TABLE}
+delete table ip {NAT_TABLE}
+table ip {NAT_TABLE} {{
   set lans {{
     type ipv4_addr; flags interval;
     elements = {{ {lan_set} }}

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
-from render.edge import Route, caddy_apply_command, caddyfile
+import pytest
+
+from render.edge import Route, caddy_apply_command, caddyfile, npm_apply_command
 
 ROUTES = [Route("www.example.org", "192.168.10.10", 80)]
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _env(tmp_path: Path, cloud_init_rc: int = 0) -> dict[str, str]:
+    """systemctl records what it is asked; cloud-init answers `status --wait` with the given exit code."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    stub = bindir / "systemctl"
-    stub.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/systemctl.log\n')
-    stub.chmod(0o755)
+    stubs = {
+        "systemctl": f'echo "$@" >> {tmp_path}/systemctl.log',
+        "cloud-init": f'echo "$@" >> {tmp_path}/cloud-init.log; [ "$2" = --long ] && echo "status: error"; '
+        f'[ "$2" = --wait ] && exit {cloud_init_rc}; exit 0',
+    }
+    for name, body in stubs.items():
+        stub = bindir / name
+        stub.write_text(f"#!/bin/sh\n{body}\n")
+        stub.chmod(0o755)
     return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "HOME": str(tmp_path)}
 
 
@@ -44,4 +54,33 @@ def test_invalid_caddyfile_is_refused_and_the_old_one_kept(tmp_path: Path) -> No
         env=_env(tmp_path),
     )
     assert result.returncode != 0
+    assert path.read_text() == "old\n" and not (tmp_path / "systemctl.log").exists()
+
+
+@pytest.mark.parametrize("rc", [0, 2])
+def test_the_apply_waits_for_cloud_init_first(tmp_path: Path, rc: int) -> None:
+    """On the first `up` the route command can reach the VM while cloud-init still installs Caddy: it waits."""
+    path = tmp_path / "Caddyfile"
+    new = caddyfile(ROUTES, "ops@example.org")
+    result = subprocess.run(
+        ["sh", "-c", caddy_apply_command("", str(path))],
+        input=new,
+        text=True,
+        capture_output=True,
+        env=_env(tmp_path, cloud_init_rc=rc),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cloud-init.log").read_text().splitlines()[0] == "status --wait"
+    assert path.read_text() == new
+
+
+@pytest.mark.parametrize("command", [caddy_apply_command, npm_apply_command])
+def test_a_failed_first_boot_stops_the_apply(tmp_path: Path, command: Callable[..., str]) -> None:
+    path = tmp_path / "target"
+    path.write_text("old\n")
+    result = subprocess.run(
+        ["sh", "-c", command("", str(path))], input="new\n", text=True, capture_output=True, env=_env(tmp_path, 1)
+    )
+    assert result.returncode == 1
+    assert "status: error" in result.stderr
     assert path.read_text() == "old\n" and not (tmp_path / "systemctl.log").exists()
