@@ -1,13 +1,31 @@
-"""HighAvailability: ZFS storage replication of stateful VMs and PVE 9 HA resources and rules (multi-node).
+"""HighAvailability: ZFS storage replication of stateful guests and PVE 9 HA resources and rules (multi-node).
 
-Replication keeps a copy of each stateful VM's disks on the next node (fast migration for maintenance, quick
-recovery). In prod (protectStateful) each stateful VM is an HA resource with a node-affinity rule preferring
-its home node; VMs that must not share a node (keep_apart_from: prod and test of one service) get a negative
-resource-affinity rule. A single-node stack plans none of this.
+Replication keeps a copy of each stateful guest's disks on one other node, its replica node: the next node
+round robin, skipping the homes of guests it must be kept apart from (keep_apart_from) while another node is
+left. In prod (protectStateful) each stateful guest is an HA resource with one node-affinity rule over its home
+and its replica node only - a guest on local ZFS cannot start where its disks are not - and guests that must
+not share a node (prod and test of one service) get a negative resource-affinity rule.
+
+Why this shape (pve-ha-manager Rules.pm and its plugins, checked in proofs/ha_rules.py):
+- PVE refuses a node-affinity rule with more than one priority for a resource that is also in a resource-affinity
+  rule (check_single_priority_node_affinity_in_resource_affinity_rules). A kept-apart guest therefore gets home
+  and replica node at one priority: it starts and stays where it is, fails over to the replica node, and moves
+  back home only by hand (`ha-manager migrate`), since neither node outranks the other. Every other guest gets
+  home 2, replica node 1, so it also fails back home when that node returns.
+- PVE takes the nodes of kept-apart guests out of the highest priority class and never falls back to a lower
+  one (Manager.pm select_service_node): a guest whose only replica node is another kept-apart guest's home could
+  not fail over at all. Hence the skip above.
+- Non-strict rules: PVE adds every other node at the lowest priority (NodeAffinity.pm plugin_compile), reached
+  only when both named nodes are offline - on three nodes no quorum, so `strict` would change nothing there.
+- Each resource is in exactly one node-affinity rule (check_single_resource_reference); the negative rule comes
+  after both guests' node-affinity rules, so PVE checks it against the rules as planned.
+
+A single-node stack plans none of this.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pulumi
@@ -39,9 +57,24 @@ def kind(guest: Vm | Container) -> str:
     return "ct" if isinstance(guest, Container) else "vm"
 
 
-def replication_target(vm: Vm | Container, nodes: list[str]) -> str:
-    """The next node after the VM's own, round robin."""
-    return nodes[(nodes.index(vm.node) + 1) % len(nodes)]
+def _ring(vm: Vm | Container, nodes: list[str]) -> list[str]:
+    """The other nodes, starting with the one after the guest's own."""
+    start = nodes.index(vm.node)
+    return [nodes[(start + k) % len(nodes)] for k in range(1, len(nodes))]
+
+
+def replication_target(vm: Vm | Container, nodes: list[str], avoid: Collection[str] = ()) -> str:
+    """The guest's replica node: the next node after its own, round robin, skipping the nodes in `avoid` (homes
+    of guests it is kept apart from) while one is left."""
+    ring = _ring(vm, nodes)
+    return next((n for n in ring if n not in avoid), ring[0])
+
+
+def replication_job(vm: Vm | Container, nodes: list[str], target: str) -> str:
+    """PVE's job id `<vmid>-<n>`. n counts the nodes skipped past the next one: 0 for the plain round robin, so
+    the ids of existing jobs stay; a skip gives a new id, because PVE keeps a deleted job in replication.cfg until
+    pvesr has removed its replica (API2/ReplicationConfig.pm delete), so a moved job cannot reuse its old id."""
+    return f"{vm.vm_id}-{_ring(vm, nodes).index(target)}"
 
 
 class HighAvailability(pulumi.ComponentResource):
@@ -55,14 +88,25 @@ class HighAvailability(pulumi.ComponentResource):
         self.resources: dict[str, px.Haresource] = {}
         self.rules: list[px.Harule] = []
         by_name = {vm.name: vm for vm in args.vms}
-        for vm in args.vms:
-            if not vm.stateful:
-                continue
+        stateful = [vm for vm in args.vms if vm.stateful]
+        pairs = sorted(
+            {
+                tuple(sorted((vm.name, other)))
+                for vm in stateful
+                for other in getattr(vm, "keep_apart_from", ())
+                if args.ha_resources and other in by_name and by_name[other].stateful
+            }
+        )
+        kept_apart = {n for pair in pairs for n in pair}
+        node_rules: dict[str, px.Harule] = {}
+        for vm in stateful:
+            avoid = {by_name[o].node for o in getattr(vm, "keep_apart_from", ()) if o in by_name}
+            target = replication_target(vm, args.nodes, avoid)
             after_vm = pulumi.ResourceOptions(parent=self, depends_on=[args.machines[vm.name]])
             self.replications[vm.name] = px.Replication(
                 f"{name}-{vm.name}-replication",
-                resource_id=f"{vm.vm_id}-0",
-                target=replication_target(vm, args.nodes),
+                resource_id=replication_job(vm, args.nodes, target),
+                target=target,
                 type="local",
                 schedule=args.ha.replication_schedule,
                 rate=args.ha.rate_mbps,
@@ -71,9 +115,10 @@ class HighAvailability(pulumi.ComponentResource):
             )
             if not args.ha_resources:
                 continue
+            sid = f"{kind(vm)}:{vm.vm_id}"
             res = px.Haresource(
                 f"{name}-{vm.name}-ha",
-                resource_id=f"{kind(vm)}:{vm.vm_id}",
+                resource_id=sid,
                 state="started",
                 max_restart=2,
                 max_relocate=2,
@@ -81,35 +126,36 @@ class HighAvailability(pulumi.ComponentResource):
                 opts=after_vm,
             )
             self.resources[vm.name] = res
+            apart = vm.name in kept_apart
+            node_rules[vm.name] = px.Harule(
+                f"{name}-{vm.name}-home",
+                rule=f"home-{vm.vm_id}",
+                type="node-affinity",
+                resources=[sid],
+                # one priority for kept-apart guests: PVE refuses two (see the module docstring)
+                nodes={vm.node: 1, target: 1} if apart else {vm.node: 2, target: 1},
+                strict=False,
+                comment=f"{vm.name} runs on {vm.node} or its replica node {target}"
+                if apart
+                else f"{vm.name} prefers {vm.node}, fails over to its replica node {target}",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[res]),
+            )
+            self.rules.append(node_rules[vm.name])
+        for a, b in pairs:
             self.rules.append(
                 px.Harule(
-                    f"{name}-{vm.name}-home",
-                    rule=f"home-{vm.vm_id}",
-                    type="node-affinity",
-                    resources=[f"{kind(vm)}:{vm.vm_id}"],
-                    nodes={n: (2 if n == vm.node else 1) for n in args.nodes},
-                    strict=False,
-                    comment=f"{vm.name} prefers {vm.node}",
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[res]),
+                    f"{name}-apart-{a}-{b}",
+                    rule=f"apart-{by_name[a].vm_id}-{by_name[b].vm_id}",
+                    type="resource-affinity",
+                    affinity="negative",
+                    resources=[f"{kind(by_name[a])}:{by_name[a].vm_id}", f"{kind(by_name[b])}:{by_name[b].vm_id}"],
+                    comment=f"{a} and {b} never on one node",
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        depends_on=[self.resources[a], self.resources[b], node_rules[a], node_rules[b]],
+                    ),
                 )
             )
-        pairs = sorted(
-            {tuple(sorted((vm.name, other))) for vm in args.vms for other in getattr(vm, "keep_apart_from", ())},
-        )
-        for a, b in pairs:
-            if a in self.resources and b in self.resources:
-                self.rules.append(
-                    px.Harule(
-                        f"{name}-apart-{a}-{b}",
-                        rule=f"apart-{by_name[a].vm_id}-{by_name[b].vm_id}",
-                        type="resource-affinity",
-                        affinity="negative",
-                        resources=[f"{kind(by_name[a])}:{by_name[a].vm_id}", f"{kind(by_name[b])}:{by_name[b].vm_id}"],
-                        strict=False,
-                        comment=f"{a} and {b} never on one node",
-                        opts=pulumi.ResourceOptions(parent=self, depends_on=[self.resources[a], self.resources[b]]),
-                    )
-                )
         self.register_outputs(
             {"replicated": sorted(self.replications), "ha": sorted(self.resources), "rules": len(self.rules)}
         )

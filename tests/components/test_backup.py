@@ -46,8 +46,9 @@ def test_ha_only_on_multi_node(plan_prod: Recording, plan_dev: Recording) -> Non
     assert not plan_dev.by_type("proxmoxve:index/harule:Harule")
     rules = {r.inputs["rule"]: r.inputs for r in plan_prod.by_type("proxmoxve:index/harule:Harule")}
     home = rules["home-3001"]
-    assert home["type"] == "node-affinity" and home["resources"] == ["vm:3001"]
+    assert home["type"] == "node-affinity" and home["resources"] == ["vm:3001"] and home["strict"] is False
     vm = plan_prod.one("proxmoxve:index/vmLegacy:VmLegacy", "hosting-verein-www-vm").inputs
-    assert home["nodes"][vm["nodeName"]] == 2
     rep = plan_prod.one("proxmoxve:index/replication:Replication", "ha-verein-www-replication").inputs
-    assert rep["target"] != vm["nodeName"] and rep["type"] == "local"
+    assert rep["target"] != vm["nodeName"] and rep["type"] == "local" and rep["resourceId"] == "3001-0"
+    # home first, then the replica node only: a node without the guest's disks cannot start it
+    assert home["nodes"] == {vm["nodeName"]: 2, rep["target"]: 1}

@@ -47,10 +47,25 @@ def test_prod_and_test_are_kept_apart_in_prod(plan_prod: Recording) -> None:
             "type": "resource-affinity",
             "affinity": "negative",
             "resources": ["vm:1010106", "vm:1010107"],
-            "strict": False,
             "comment": "humhub and humhub-test never on one node",
         }
     ]
+
+
+def test_kept_apart_guests_run_on_home_or_a_replica_node_that_is_not_the_others_home(plan_prod: Recording) -> None:
+    # PVE refuses two priorities for resources of a resource-affinity rule; the replica node of each may not be
+    # the other's home, or its failover would be blocked while the other runs there
+    vms = {r.inputs["vmId"]: r.inputs["nodeName"] for r in plan_prod.by_type("proxmoxve:index/vmLegacy:VmLegacy")}
+    rules = {r.inputs["rule"]: r for r in plan_prod.by_type("proxmoxve:index/harule:Harule")}
+    replications = plan_prod.by_type("proxmoxve:index/replication:Replication")
+    jobs = {r.inputs["resourceId"].split("-")[0]: r.inputs for r in replications}
+    for vmid, other in ((1010106, 1010107), (1010107, 1010106)):
+        home, replica = vms[vmid], jobs[str(vmid)]["target"]
+        assert replica not in (home, vms[other])
+        assert rules[f"home-{vmid}"].inputs["nodes"] == {home: 1, replica: 1}
+    assert jobs["1010106"]["resourceId"] == "1010106-1"  # moved off humhub-test's home: a new job id
+    apart = rules["apart-1010106-1010107"]
+    assert {rules["home-1010106"].urn, rules["home-1010107"].urn} <= set(apart.dependencies)
 
 
 def test_passwords_never_in_the_plan(plan: Recording) -> None:
