@@ -289,7 +289,11 @@ def routes_of(t: TenantSpec, domain: str) -> list[Route]:
         routes.append(Route(grafana, str(m.grafana.address), 3000))
         routes.append(
             Route(
-                chronograf, str(m.chronograf.address), 8888, allow_from=tuple(str(n) for n in m.chronograf_allow_from)
+                chronograf,
+                str(m.chronograf.address),
+                8888,
+                allow_from=tuple(str(n) for n in m.chronograf_allow_from),
+                own_login=False,
             )
         )
     if t.wordpress is not None:

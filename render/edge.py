@@ -54,6 +54,7 @@ class Route:
     scheme: Scheme | str = Scheme.HTTP
     allow_from: tuple[str, ...] = ()  # client networks allowed; empty = everyone, others get 403
     websocket: bool = True
+    own_login: bool = True  # the upstream authenticates its users; False: only `allow_from` protects it
 
 
 def _check_host(host: str) -> str | None:

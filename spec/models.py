@@ -388,7 +388,7 @@ class MonitoringSpec(_Strict):
     retention: str = Field(default="30d", description="InfluxDB retention (InfluxQL duration: 30d, 12w, INF).")
     chronograf_allow_from: list[ipaddress.IPv4Network] = Field(
         default_factory=list,
-        description="Client networks allowed to Chronograf through the proxy (it has no login of its own).",
+        description="Client networks allowed to Chronograf through the proxy; required (it has no login of its own).",
     )
 
     @field_validator("retention")
@@ -397,6 +397,17 @@ class MonitoringSpec(_Strict):
         if not re.fullmatch(r"\d+[wdhm]|INF", v):
             raise ValueError(f"'{v}' is not an InfluxQL duration such as 30d, 12w or INF")
         return v
+
+    @model_validator(mode="after")
+    def _chronograf_not_open(self) -> MonitoringSpec:
+        # Chronograf has no login: published without an allow-list, anyone who reaches its host name reads the
+        # tenant's metrics and can query (and drop) its InfluxDB through it.
+        if not self.chronograf_allow_from:
+            raise ValueError(
+                "chronograf_allow_from is empty: Chronograf has no login of its own and would be open to anyone "
+                "(fix: list the client networks allowed to reach it through the proxy, e.g. [198.51.100.0/24])"
+            )
+        return self
 
     def vms(self, tenant: str) -> list[tuple[str, str, Placement]]:
         """(VM name, role, placement) of the three VMs."""

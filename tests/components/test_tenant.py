@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from components.tenant import routes_of
 from spec.access import OPERATOR_VM, SDN_USER, SELF_SERVICE_VM, STORAGE_USER
+from spec.platform import Platform, TenantSpec
 from tools.mockengine import Recording
 
 ACL = "proxmoxve:index/acl:Acl"
@@ -69,3 +73,21 @@ def test_vnets_carry_vnis_and_subnets_gateways(plan: Recording) -> None:
     subnets = {s.inputs["vnet"]: s.inputs for s in plan.by_type("proxmoxve:sdn/subnet:Subnet")}
     assert subnets["betadb"]["cidr"] == "192.168.40.0/24" and subnets["betadb"]["gateway"] == "192.168.40.1"
     assert all(s["snat"] is False for s in subnets.values())
+
+
+def _open_without_login(t: TenantSpec, domain: str) -> list[str]:
+    """Routes to upstreams with no login of their own that anyone may reach (no allow-list)."""
+    return [r.host for r in routes_of(t, domain) if not r.own_login and not r.allow_from]
+
+
+def test_no_service_without_a_login_is_published_to_everyone(spec_dev: Platform, spec_prod: Platform) -> None:
+    for platform in (spec_dev, spec_prod):
+        with_proxy = [t for t in platform.tenants if t.proxy is not None]
+        assert any(not r.own_login for t in with_proxy for r in routes_of(t, platform.settings.domain))
+        assert [h for t in with_proxy for h in _open_without_login(t, platform.settings.domain)] == []
+    # twin: alpha's monitoring as it was shipped before, without an allow-list (bypassing the spec's check)
+    alpha = next(t for t in spec_dev.tenants if t.name == "alpha")
+    assert alpha.monitoring is not None
+    open_monitoring = alpha.monitoring.model_copy(update={"chronograf_allow_from": []})
+    twin = dataclasses.replace(alpha, monitoring=open_monitoring)
+    assert _open_without_login(twin, "dev.example.net") == ["chronograf-alpha.dev.example.net"]

@@ -237,3 +237,19 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load(tmp_path, [bad])
     assert len(info.value.problems) == 2
+
+
+def test_chronograf_needs_an_allow_list(tmp_path: Path) -> None:
+    """Chronograf has no login: published to everyone it would hand out the tenant's metrics (and its InfluxDB)."""
+    (tmp_path / "tenants").mkdir()
+    for f in (PROJECT_DIR / "tenants").glob("*.yaml"):
+        text = f.read_text()
+        if f.name == "alpha.yaml":
+            text = "\n".join(line for line in text.splitlines() if "chronograf_allow_from" not in line)
+        (tmp_path / "tenants" / f.name).write_text(text)
+    raw = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]
+    cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
+    with pytest.raises(SpecError) as err:
+        load_platform("proxcloud", "dev", cfg, tmp_path)
+    assert "tenants/alpha.yaml: monitoring: chronograf_allow_from is empty" in str(err.value)
+    assert "(fix: list the client networks" in str(err.value)
