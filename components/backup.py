@@ -75,7 +75,7 @@ class BackupPlan(pulumi.ComponentResource):
                 nodes=args.nodes,
                 encryption_key=key,
                 generate_encryption_key=None if key is not None else True,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect and not t.retiring),
             )
             self.jobs[t.name] = px.backup.Job(
                 f"{name}-{t.name}-nightly",

@@ -78,7 +78,7 @@ class Tenant(pulumi.ComponentResource):
             f"{name}-pool",
             pool_id=t.pool_id,
             comment=t.description,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.settings.protect_stateful),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.settings.protect_stateful and not t.retiring),
         )
         self.group = px.GroupLegacy(
             f"{name}-group", group_id=t.group_id, comment=f"people of tenant {t.name}", opts=child

@@ -228,7 +228,7 @@ def _resolve_vms(
                 ssh_keys=tuple(dict.fromkeys(keys + tuple(v.ssh_keys))),
                 guest_agent=v.guest_agent,
                 stateful=v.stateful,
-                protect=v.protect or (settings.protect_stateful and v.stateful),
+                protect=not tf.retiring and (v.protect or (settings.protect_stateful and v.stateful)),
                 description=v.description,
                 pool_id=tf.name,
                 stateless_reason=v.stateless_reason,
@@ -289,7 +289,7 @@ def _resolve_containers(
                 ssh_keys=tuple(settings.admin_ssh_keys),
                 pool_id=tf.name,
                 stateful=c.stateful,
-                protect=settings.protect_stateful and c.stateful,
+                protect=not tf.retiring and settings.protect_stateful and c.stateful,
                 description=f"{c.role} container of tenant {tf.name}",
                 nesting=c.nesting,
             )
@@ -352,6 +352,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         extras=tf.extras,
         logging=tf.logging,
         backup_allowance_gb=tf.backup_allowance_gb,
+        retiring=tf.retiring,
     )
     return tenant, problems
 

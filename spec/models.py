@@ -544,6 +544,11 @@ class TenantFile(_Strict):
     zabbix: ZabbixSpec | None = Field(default=None, description="Zabbix server and agents on every guest (setup C).")
     extras: ExtrasSpec | None = Field(default=None, description="Cloudflare tunnel, Vaultwarden, Twingate (setup C).")
     logging: LoggingSpec | None = Field(default=None, description="Graylog and rsyslog on every guest (setup C).")
+    retiring: bool = Field(
+        default=False,
+        description="Being retired: the next `up` clears the protection of its pool, guests and PBS storage (in "
+        "Pulumi and PVE's own flag), so that removing the file afterwards deletes them (docs/operations.md).",
+    )
 
     def all_containers(self) -> list[ContainerSpec]:
         """`containers` plus the containers the services declare (WordPress, extras)."""

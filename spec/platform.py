@@ -116,6 +116,7 @@ class Tenant:
     zabbix: ZabbixSpec | None = None
     extras: ExtrasSpec | None = None
     logging: LoggingSpec | None = None
+    retiring: bool = False  # protection cleared on the next `up`, before the file is removed
 
     @property
     def guests(self) -> tuple[Vm | Container, ...]:
