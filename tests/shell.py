@@ -13,3 +13,25 @@ def shellcheck(text: str, tmp_path: Path, name: str, shell: str = "bash") -> sub
     path = tmp_path / name
     path.write_text(text)
     return subprocess.run([exe, "-S", "warning", "-s", shell, str(path)], capture_output=True, text=True, check=False)
+
+
+def stub_env(tmp_path: Path, stubs: dict[str, str]) -> dict[str, str]:
+    """The environment with stand-in commands first on PATH: name -> the body of a /bin/sh script."""
+    import os
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    for name, body in stubs.items():
+        stub = bindir / name
+        stub.write_text(f"#!/bin/sh\n{body}\n")
+        stub.chmod(0o755)
+    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "HOME": str(tmp_path)}
+
+
+def cloud_init_stub(tmp_path: Path, rc: int = 0) -> str:
+    """A stand-in for `cloud-init` that logs its arguments and answers `status --wait` with `rc` (this machine's
+    own cloud-init would wait forever for a boot that never runs)."""
+    return (
+        f'echo "$@" >> {tmp_path}/cloud-init.log; [ "$2" = --long ] && echo "status: error"; '
+        f'[ "$2" = --wait ] && exit {rc}; exit 0'
+    )

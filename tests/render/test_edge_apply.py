@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -10,24 +9,17 @@ from pathlib import Path
 import pytest
 
 from render.edge import Route, caddy_apply_command, caddyfile, npm_apply_command
+from tests.shell import cloud_init_stub, stub_env
 
 ROUTES = [Route("www.example.org", "192.168.10.10", 80)]
 
 
 def _env(tmp_path: Path, cloud_init_rc: int = 0) -> dict[str, str]:
     """systemctl records what it is asked; cloud-init answers `status --wait` with the given exit code."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    stubs = {
-        "systemctl": f'echo "$@" >> {tmp_path}/systemctl.log',
-        "cloud-init": f'echo "$@" >> {tmp_path}/cloud-init.log; [ "$2" = --long ] && echo "status: error"; '
-        f'[ "$2" = --wait ] && exit {cloud_init_rc}; exit 0',
-    }
-    for name, body in stubs.items():
-        stub = bindir / name
-        stub.write_text(f"#!/bin/sh\n{body}\n")
-        stub.chmod(0o755)
-    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "HOME": str(tmp_path)}
+    return stub_env(
+        tmp_path,
+        {"systemctl": f'echo "$@" >> {tmp_path}/systemctl.log', "cloud-init": cloud_init_stub(tmp_path, cloud_init_rc)},
+    )
 
 
 def test_valid_caddyfile_is_swapped_in_and_reloaded(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 from render.edge import Route, npm_apply_command, npm_compose, npm_credentials_env, npm_routes_json, npm_sync_script
 from render.npm_sync import MARKER
 from tests.render.fake_npm import State, fake_npm
+from tests.shell import cloud_init_stub, stub_env
 
 EMAIL = "ops@example.net"
 PASSWORD = "correct-horse-battery"
@@ -293,7 +294,12 @@ def test_apply_command_stores_the_document_root_only_and_syncs(tmp_path: Path) -
             credentials=str(edge.creds),
         )
         result = subprocess.run(
-            ["sh", "-c", command], input=npm_routes_json(ROUTES, EMAIL), capture_output=True, text=True, check=False
+            ["sh", "-c", command],
+            input=npm_routes_json(ROUTES, EMAIL),
+            capture_output=True,
+            text=True,
+            check=False,
+            env=stub_env(tmp_path, {"cloud-init": cloud_init_stub(tmp_path)}),
         )
         assert result.returncode == 0, result.stderr
         assert set(_by_domain(state)) == {r.host for r in ROUTES}
@@ -311,6 +317,11 @@ def test_twin_apply_command_fails_when_the_sync_fails(tmp_path: Path) -> None:
             credentials=str(edge.creds),
         )
         result = subprocess.run(
-            ["sh", "-c", command], input=npm_routes_json(ROUTES, EMAIL), capture_output=True, text=True, check=False
+            ["sh", "-c", command],
+            input=npm_routes_json(ROUTES, EMAIL),
+            capture_output=True,
+            text=True,
+            check=False,
+            env=stub_env(tmp_path, {"cloud-init": cloud_init_stub(tmp_path)}),
         )
         assert result.returncode != 0

@@ -15,7 +15,7 @@ from render.router import nftables_ruleset
 from spec.edge import router_spec
 from spec.platform import Platform
 from tests.render.netns import netns, run
-from tests.shell import shellcheck
+from tests.shell import cloud_init_stub, shellcheck, stub_env
 
 
 def _check(ns: str, script: str) -> subprocess.CompletedProcess[str]:
@@ -71,15 +71,11 @@ def test_the_provider_edge_is_ready_with_its_own_ruleset(spec_dev: Platform, tmp
 
 @pytest.mark.parametrize(("rc", "runs"), [(0, True), (2, True), (1, False)])
 def test_the_cloud_init_wait_passes_finished_boots_only(tmp_path: Path, rc: int, runs: bool) -> None:
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "cloud-init").write_text(f'#!/bin/sh\n[ "$2" = --wait ] && exit {rc}; echo "status: error"\n')
-    (bindir / "cloud-init").chmod(0o755)
     result = subprocess.run(
         ["sh", "-c", cloud_init_wait() + "echo ran"],
         capture_output=True,
         text=True,
-        env={"PATH": f"{bindir}:/usr/bin:/bin"},
+        env=stub_env(tmp_path, {"cloud-init": cloud_init_stub(tmp_path, rc)}),
     )
     assert (result.stdout == "ran\n") is runs
     assert result.returncode == (0 if runs else 1)
