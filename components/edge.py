@@ -86,7 +86,7 @@ class ProviderEdge(pulumi.ComponentResource):
             zone=self.zone.resource_id,
             tag=e.transit_vni,
             vlan_aware=True,
-            alias="provider transit: one VLAN per hosted VM and tenant uplink",
+            alias="provider transit - one VLAN per hosted VM and tenant uplink",
             opts=after_finalizer,
         )
         self._name, self._args = name, args

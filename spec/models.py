@@ -24,6 +24,10 @@ STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]")
 TENANT_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PERSON_NAME = re.compile(r"[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*")
 EMAIL = re.compile(r"[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
+# VNet alias: the provider's rule (bpg v0.111.1 fwprovider/cluster/sdn/vnet/resource.go, `alias`), stricter than
+# PVE's own; checked again over the planned graph by proofs/conformance.py
+VNET_ALIAS = re.compile(r"[()._a-zA-Z0-9\s-]+", re.ASCII)  # Go regexp: \s is ASCII white space
+VNET_ALIAS_MAX = 256
 DNS_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)+")
 
 VNI_MIN, VNI_MAX = 1, 16_777_215
@@ -45,6 +49,15 @@ def _storage_id(value: str) -> str:
     return value
 
 
+def _vnet_alias(value: str) -> str:
+    if not VNET_ALIAS.fullmatch(value) or len(value) > VNET_ALIAS_MAX:
+        raise ValueError(
+            f"'{value}' cannot be a PVE VNet alias: at most {VNET_ALIAS_MAX} characters, only letters, digits, "
+            "spaces and . _ - ( ) (no ':' or ',')"
+        )
+    return value
+
+
 # The JSON Schema carries the same rules, so editors flag them while typing.
 SdnId = Annotated[
     str,
@@ -52,6 +65,11 @@ SdnId = Annotated[
     Field(json_schema_extra={"pattern": f"^{SDN_ID.pattern}$", "minLength": 2, "maxLength": 8}),
 ]
 StorageId = Annotated[str, AfterValidator(_storage_id), Field(json_schema_extra={"pattern": f"^{STORAGE_ID.pattern}$"})]
+VnetAlias = Annotated[
+    str,
+    AfterValidator(_vnet_alias),
+    Field(json_schema_extra={"pattern": f"^{VNET_ALIAS.pattern}$", "maxLength": VNET_ALIAS_MAX}),
+]
 
 
 def _vm_id(value: int | str | None) -> int | str | None:
@@ -133,7 +151,10 @@ class VnetSpec(_Strict):
         le=VNI_MAX,
         description="VXLAN network identifier; defaults to tenant number * 100 + the VNet's position (1-based).",
     )
-    description: str | None = Field(default=None, description="Free text, shown as the VNet alias in PVE.")
+    description: VnetAlias | None = Field(
+        default=None,
+        description="Shown as the VNet alias in PVE: letters, digits, spaces and . _ - ( ), at most 256 characters.",
+    )
 
     @field_validator("cidr", mode="before")
     @classmethod

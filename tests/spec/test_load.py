@@ -134,6 +134,9 @@ BAD_TENANT_FIELDS = [
     ("vnet-named-like-bridge", "vnets.0.id", "vmbr0", r"vnets\[0\]\.id: 'vmbr0' is the public bridge's name"),
     ("cidr-overlaps-underlay", "vnets.0.cidr", "10.99.0.0/25", r"overlaps 10\.99\.0\.0/24 of Pulumi\.dev\.yaml"),
     ("vnets-overlap-inside", "vnets.1.cidr", "192.168.10.128/25", r"192\.168\.10\.128/25 overlaps 192\.168\.10\.0/24"),
+    ("vnet-alias-colon", "vnets.0.description", "web: tier", r"vnets\[0\]\.description: 'web: tier' cannot be a PVE"),
+    ("vnet-alias-comma", "vnets.0.description", "web, db", r"vnets\[0\]\.description: 'web, db' cannot be a PVE"),
+    ("vnet-alias-too-long", "vnets.0.description", "w" * 257, r"vnets\[0\]\.description: 'w+' cannot be a PVE"),
     ("duplicate-vnet-inside", "vnets.1.id", "acmewe", None),
 ]
 
