@@ -89,7 +89,9 @@ class Firewall(pulumi.ComponentResource):
                 f"{name}-world",
                 name="world",
                 comment="the internet: everything but private and special ranges",
-                cidrs=[px.firewall.IpsetLegacyCidrArgs(name="0.0.0.0/0")]
+                # two halves: PVE refuses a zero prefix in an IP set (pve-firewall src/PVE/API2/Firewall/IPSet.pm
+                # create_ip, "a zero prefix is not allowed in ipset entries")
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=n) for n in ("0.0.0.0/1", "128.0.0.0/1")]
                 + [px.firewall.IpsetLegacyCidrArgs(name=c, nomatch=True) for c in PRIVATE],
                 opts=child,
             ),

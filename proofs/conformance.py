@@ -286,6 +286,10 @@ PARSERS: dict[str, Callable[[Any], str | None]] = {
     "bpg-file-mode": _file_mode,
     "ha-resource-id": _ha_resource_id,
     "pve-acl-path": _acl_path,
+    # pve-firewall src/PVE/API2/Firewall/IPSet.pm create_ip (and Firewall.pm's config parser): `$cidr =~ m!/0+$!`
+    "pve-ipset-entry": lambda v: (
+        "a zero prefix is not allowed in ipset entries" if re.search(r"/0+$", str(v)) else None
+    ),
 }
 
 

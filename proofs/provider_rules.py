@@ -855,6 +855,12 @@ FIREWALL_RULES: tuple[Rule, ...] = (
     _api(IPSET, "comment", "/cluster/firewall/ipset", "comment"),
     _b(IPSET, "cidrs[].name", NoCheck("Required, no validator"), "proxmoxtf/resource/firewall/ipset.go", "cidr.name"),
     _api(IPSET, "cidrs[].name", "/cluster/firewall/ipset/{name}", "cidr"),
+    Rule(
+        IPSET,
+        "cidrs[].name",
+        Parse("pve-ipset-entry"),
+        Source("proxmox/pve-firewall", "src/PVE/API2/Firewall/IPSet.pm", "create_ip: no zero prefix in ipset entries"),
+    ),
     _api(IPSET, "cidrs[].nomatch", "/cluster/firewall/ipset/{name}", "nomatch"),
     _api(IPSET, "cidrs[].comment", "/cluster/firewall/ipset/{name}", "comment"),
     _b(IPSET, "vmId", Parse("bpg-vmid"), _SELF, "selectorSchema: vm_id VMIDValidator()"),

@@ -44,7 +44,12 @@ def test_ipsets(plan: Recording) -> None:
     sets = {s.inputs["name"]: s.inputs["cidrs"] for s in plan.by_type("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")}
     assert {"world", "management", "vteps", "t1-lans", "t2-lans", "t4-lans"} <= set(sets)
     world = {c["name"]: c.get("nomatch", False) for c in sets["world"]}
-    assert world["0.0.0.0/0"] is False and world["10.0.0.0/8"] is True and world["192.168.0.0/16"] is True
+    assert (
+        world["0.0.0.0/1"] is False
+        and world["128.0.0.0/1"] is False
+        and world["10.0.0.0/8"] is True
+        and world["192.168.0.0/16"] is True
+    )
 
 
 def test_vnet_firewalls_drop_by_default_with_a_secret_token(plan: Recording) -> None:

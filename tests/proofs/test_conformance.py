@@ -360,3 +360,10 @@ def test_twin_coverage_an_unknown_or_unaudited_input_fails(plan_dev: Recording) 
     assert "has no input isolatedPorts" in problems["isolatedPorts"].message  # not in the SDK's schema
     assert "not audited" in problems["isolatePorts"].message  # in the SDK, no row read for it
     assert {p.family for p in problems.values()} == {"coverage"}
+
+
+def test_twin_ipset_entry_with_a_zero_prefix(plan_dev: Recording) -> None:
+    world = _first(plan_dev, pr.IPSET, name="world")
+    cidrs = [{"name": "0.0.0.0/0"}, *world.inputs["cidrs"][2:]]
+    rec = _broken(plan_dev, world, cidrs=cidrs)
+    assert "zero prefix" in _refused(rec, world, "cidrs[0].name", "id and value formats", "API2/Firewall/IPSet.pm")
