@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PIP_EXTRA := $(foreach f,$(sort $(wildcard deps/pip-*.txt)),-r $(f))
 APT_LISTS := $(sort $(wildcard deps/apt-*.txt))
 
-.PHONY: plan test lint unit system-deps bench schema report clean
+.PHONY: plan test lint unit system-deps bench schema report audit clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard deps/pip-*.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ schema: $(VENV)/.installed
 ## make report [STACK=dev|prod]: right-sizing - allocation per tenant/node against proxcloud:capacity (table + PNG).
 report: $(VENV)/.installed
 	$(PY) -m tools.report --stack $(STACK)
+
+## make audit [STACK=dev|prod] [ENDPOINT=https://host:8006/]: the running cluster against the stack's plan, read-only
+## (token: $$PROXCLOUD_AUDIT_TOKEN or the secret proxcloud-audit:token); exit 0 clean, 1 findings, 2 cannot audit.
+audit: $(VENV)/.installed
+	$(PY) -m tools.audit --stack $(STACK) $(if $(ENDPOINT),--endpoint $(ENDPOINT))
 
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench

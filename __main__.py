@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.audit import AuditPrincipal
 from components.backup import BackupPlan, BackupPlanArgs
 from components.config import namespace_config, pve_api_url
 from components.container import ContainerTemplate, ContainerTemplateArgs
@@ -117,5 +118,8 @@ if len(platform.node_names) > 1 and vms:
         ),
     )
 
-for key, value in stack_outputs(platform, tenants, backups, monitoring).items():
+# The read-only identity `make audit` compares the running cluster with (tools/audit).
+audit = AuditPrincipal("audit")
+
+for key, value in stack_outputs(platform, tenants, backups, monitoring, audit).items():
     pulumi.export(key, value)

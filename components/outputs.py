@@ -1,8 +1,8 @@
 """The stack outputs other teams read: a versioned contract (docs/outputs.schema.json).
 
-Plain facts come from the spec, ids from the resources. Secrets appear only in the `*Passwords` outputs, each
-a Pulumi secret as a whole. Bump SCHEMA_VERSION (major for removals/renames, minor for additions) and the
-schema together; tests/components/test_outputs.py fails on any unannounced change of shape.
+Plain facts come from the spec, ids from the resources. Secrets appear only in the `*Passwords` outputs and
+`auditToken`, each a Pulumi secret as a whole. Bump SCHEMA_VERSION (major for removals/renames, minor for
+additions) and the schema together; tests/components/test_outputs.py fails on any unannounced change of shape.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from typing import Any
 
 import pulumi
 
+from components.audit import AuditPrincipal
 from components.backup import BackupPlan
 from components.monitoring import MonitoringStack
 from components.tenant import Tenant
 from spec.platform import Platform, TenantSpec
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[str, Any]:
@@ -82,6 +83,7 @@ def stack_outputs(
     tenants: dict[str, Tenant],
     backups: BackupPlan | None,
     monitoring: dict[str, MonitoringStack],
+    audit: AuditPrincipal,
 ) -> dict[str, Any]:
     """Everything the stack exports."""
     s = platform.settings
@@ -130,4 +132,6 @@ def stack_outputs(
         "humhubAdminPasswords": _secret_map(
             {n: c.humhub.admin_passwords for n, c in tenants.items() if c.humhub is not None}
         ),
+        # 1.1: the read-only token of `make audit` (`audit@pve!audit=<uuid>`).
+        "auditToken": audit.token_value,
     }

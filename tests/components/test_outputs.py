@@ -47,6 +47,6 @@ def test_shape_snapshot_sees_a_new_field(plan_dev: Recording) -> None:
 
 
 def test_secrets_are_secret_as_a_whole(plan: Recording) -> None:
-    for key in ("initialPasswords", "humhubAdminPasswords", "grafanaAdminPasswords"):
+    for key in ("initialPasswords", "humhubAdminPasswords", "grafanaAdminPasswords", "auditToken"):
         assert plan.outputs[key] == "[secret]"
     assert "[secret]" not in json.dumps(plan.outputs["tenants"])

@@ -20,7 +20,7 @@ def _consume(outputs: dict, tenant: str = "alpha") -> Recording:
 def test_consumer_reads_the_dev_outputs(plan_dev: Recording) -> None:
     outputs = json.loads(json.dumps(plan_dev.outputs))
     rec = _consume(outputs)
-    assert rec.outputs["contract"] == "1.0"
+    assert rec.outputs["contract"] == "1.1"
     assert rec.outputs["pool"] == "alpha"
     assert rec.outputs["networks"] == {"alphaweb": "192.168.10.0/24", "alphadb": "192.168.20.0/24"}
     assert rec.outputs["grafana"] == "https://grafana-alpha.dev.example.net/"
