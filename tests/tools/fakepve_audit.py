@@ -505,13 +505,6 @@ def deploy(pve: AuditFakePve, plan: Recording, cafile: str) -> None:
     for i in each("proxmoxve:firewall/ipsetLegacy:IpsetLegacy"):
         root.call("POST", "cluster/firewall/ipset", name=i["name"], comment=i.get("comment"))
         for c in i.get("cidrs") or []:
-            if c["name"].endswith("/0"):
-                # PVE refuses a zero prefix in an IP set ("a zero prefix is not allowed in ipset entries",
-                # pve-firewall IPSet.pm), so `pulumi up` of the planned `world` set fails there; the fake stores
-                # it directly so the rest of the state can be audited.
-                entry = {"cidr": c["name"], **({"nomatch": 1} if c.get("nomatch") else {})}
-                pve.firewall_config("cluster")["ipset"][i["name"]].append(entry)
-                continue
             root.call(
                 "POST",
                 f"cluster/firewall/ipset/{i['name']}",
