@@ -15,11 +15,15 @@ from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
+from components.pve_notifications import Notifications, NotificationsArgs
+from components.restore_drill import RestoreDrill, RestoreDrillArgs
 from components.sdn import SdnApply, SdnApplyArgs, after_sdn, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs
+from spec.drill import drill_guests
 from spec.errors import SpecError
 from spec.load import load_platform
+from spec.notifications import admin_addresses, admin_matcher
 
 # A plan keeps every resource and Output alive to the end, so CPython's full collections rescan an ever-growing
 # heap and free nothing: collect the oldest generation far less often (docs/performance.md).
@@ -91,6 +95,20 @@ if edge is not None and platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
 
+# PVE's notification system: the admins' SMTP target and what reaches them (failures only).
+notify = None
+if settings.notifications is not None:
+    n = settings.notifications
+    notify = Notifications(
+        "notify",
+        NotificationsArgs(
+            n,
+            admin_addresses(settings),
+            admin_matcher(),
+            secrets.require_secret("smtpPassword") if n.username else None,
+        ),
+    )
+
 backups = None
 if settings.backup is not None:
     backups = BackupPlan(
@@ -105,9 +123,21 @@ if settings.backup is not None:
             if settings.backup.encryption == "supplied"
             else None,
             protect=settings.protect_stateful,
+            notification_system=notify is not None,
         ),
         opts=pulumi.ResourceOptions(depends_on=[t.pool for t in tenants.values()]),  # jobs select the pools
     )
+    if settings.backup.restore_drill is not None:
+        RestoreDrill(
+            "restore-drill",
+            RestoreDrillArgs(
+                settings.backup.restore_drill,
+                drill_guests(platform)[0],
+                settings,
+                secrets.require_secret("nodeSshPrivateKey") if isinstance(node_key, str) else node_key,
+                after=[*backups.jobs.values(), *([notify.matcher] if notify is not None else [])],
+            ),
+        )
 
 if len(platform.node_names) > 1 and vms:
     guests = [*vms, *containers]

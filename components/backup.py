@@ -45,6 +45,8 @@ class BackupPlanArgs:
     """Supplied client-side encryption key (secret), or None to let PVE generate one per storage."""
     protect: bool
     """Protect the storages (prod): their removal would orphan the backups' configuration."""
+    notification_system: bool = False
+    """PVE's notification system carries the jobs' failures (proxcloud:notifications): the jobs name no mailto."""
 
 
 class BackupPlan(pulumi.ComponentResource):
@@ -86,8 +88,10 @@ class BackupPlan(pulumi.ComponentResource):
                 mode="snapshot",
                 compress="zstd",
                 prune_backups=b.retention.as_pve(),
-                mailnotification="failure",
-                mailtos=[b.mailto],
+                # vzdump sends through the notification system when a job has no mailto (notification-mode
+                # `auto`, pve-manager PVE/VZDump.pm send_notification); the SDK has no notification-mode.
+                mailnotification=None if args.notification_system else "failure",
+                mailtos=None if args.notification_system else [b.mailto],
                 repeat_missed=True,
                 enabled=True,
                 notes_template=f"{{{{guestname}}}} ({{{{vmid}}}}), tenant {t.name}",

@@ -39,6 +39,7 @@ CLOUD_INIT_WAIT = "cloud-init status --wait"
 # Commands that do not run inside a guest, by the component type that owns them.
 RUNS_ELSEWHERE = {
     "proxcloud:index:BackupPlan": "runs on the PBS host (namespaces, verify and prune jobs), not in a guest",
+    "proxcloud:index:RestoreDrill": "runs on the drill node (installs the drill's files and timer), not in a guest",
 }
 
 Guest = Vm | Container

@@ -127,3 +127,28 @@ def edge_flows(platform: Platform) -> list[Flow]:
 
 def all_flows(platform: Platform) -> list[Flow]:
     return [f for t in platform.tenants for f in tenant_flows(t)] + forward_flows(platform) + edge_flows(platform)
+
+
+@dataclass(frozen=True)
+class HostEgress:
+    """Traffic the PVE nodes themselves start toward a service outside the cluster, with the reason."""
+
+    src: str  # a node name
+    dst: str  # host name or address of the service
+    proto: str
+    port: int
+    why: str
+
+
+def host_egress(platform: Platform) -> list[HostEgress]:
+    """What the nodes send out. The datacenter firewall's output policy is ACCEPT (components/firewall.py), so
+    no host rule is written for these: the list states what must keep passing if that policy is ever tightened,
+    and tests/proofs/test_host_egress.py checks the planned host firewall lets each through."""
+    n = platform.settings.notifications
+    if n is None:
+        return []
+    why = (
+        "PVE's notification system mails the admins through the SMTP relay (failed backups and replication, HA "
+        "fencing, restore drills); every node sends its own, and the datacenter output policy ACCEPT lets it out"
+    )
+    return [HostEgress(node, n.server, "tcp", n.effective_port, why) for node in platform.node_names]

@@ -14,9 +14,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from spec.containers import Container
+from spec.drill import check_drill
 from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
 from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
+from spec.notifications import check_notifications
 from spec.platform import Nic, Platform, Tenant, Vm, Vnet
 
 CONFIG_NAMESPACE = "proxcloud"
@@ -524,6 +526,7 @@ def load_platform(
             tenants.append(tenant)
             parsed.setdefault(tf.name, tf)
     problems += check_platform(tenants, settings, config_file)
+    problems += check_notifications(settings, config_file) + check_drill(tenants, settings, config_file)
     edge = None
     if not problems:
         edge, edge_problems = resolve_edge(tenants, parsed, settings, config_file)
