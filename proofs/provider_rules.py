@@ -270,7 +270,13 @@ COMMAND = "command:remote:Command"
 VNET_FW = "pulumi-python:dynamic/proxcloud:VnetFirewallRules"
 
 # types whose inputs have no Pulumi SDK schema to check names against (our own dynamic provider)
-NO_SDK_SCHEMA: dict[str, str] = {VNET_FW: "our dynamic provider (components/vnet_firewall.py); its inputs are ours"}
+SMTP_TARGET = "pulumi-python:dynamic/proxcloud:PveSmtpTarget"
+MATCHER = "pulumi-python:dynamic/proxcloud:PveNotificationMatcher"
+NO_SDK_SCHEMA: dict[str, str] = {
+    VNET_FW: "our dynamic provider (components/vnet_firewall.py); its inputs are ours",
+    SMTP_TARGET: "our dynamic provider (components/pve_notifications.py); its inputs are ours",
+    MATCHER: "our dynamic provider (components/pve_notifications.py); its inputs are ours",
+}
 
 # Attributes the plan sets that the installed SDK knows but bpg v0.111.1 does not have: no stored source to read their
 # validators from. The PVE API rows still check what reaches PVE.
@@ -850,6 +856,28 @@ FIREWALL_RULES: tuple[Rule, ...] = (
         NoCheck("the pickled dynamic provider (Pulumi's own input)"),
         Source("pulumi/pulumi", "sdk/python/lib/pulumi/dynamic/dynamic.py", "PROVIDER_KEY"),
     ),
+    # our notification provider sends `name` and every key of `settings` as the parameter of that name
+    *[
+        _api(SMTP_TARGET, path, "/cluster/notifications/endpoints/smtp", param)
+        for path, param in [("name", "name"), ("password", "password")]
+        + [
+            (f"settings.{k}", k)
+            for k in ("server", "from-address", "mailto", "username", "comment", "mode", "author", "port")
+        ]
+    ],
+    *[
+        _api(MATCHER, path, "/cluster/notifications/matchers", param)
+        for path, param in [("name", "name")]
+        + [(f"settings.{k}", k) for k in ("match-severity", "mode", "match-field", "target", "comment")]
+    ],
+    *[
+        Rule(t, attr, NoCheck(why), Source("proxcloud", "components/pve_notifications.py", ref))
+        for t in (SMTP_TARGET, MATCHER)
+        for attr, why, ref in [
+            ("kind", "which API collection the object lives in; not sent", "kind"),
+            ("__provider", "the pickled dynamic provider (Pulumi's own input)", "PROVIDER_KEY"),
+        ]
+    ],
     _b(IPSET, "name", NoCheck("Required, no validator"), "proxmoxtf/resource/firewall/ipset.go", "name"),
     _api(IPSET, "name", "/cluster/firewall/ipset", "name"),
     _api(IPSET, "comment", "/cluster/firewall/ipset", "comment"),
