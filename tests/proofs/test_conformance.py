@@ -368,3 +368,9 @@ def test_twin_ipset_entry_with_a_zero_prefix(plan_dev: Recording) -> None:
     cidrs = [{"name": "0.0.0.0/0"}, *world.inputs["cidrs"][2:]]
     rec = _broken(plan_dev, world, cidrs=cidrs)
     assert "zero prefix" in _refused(rec, world, "cidrs[0].name", "id and value formats", "API2/Firewall/IPSet.pm")
+
+
+def test_twin_notification_target_mode(plan_dev: Recording) -> None:
+    smtp = plan_dev.by_type(pr.SMTP_TARGET)[0]
+    rec = _broken(plan_dev, smtp, settings__mode="ssl")
+    _refused(rec, smtp, "settings.mode", "PVE API parameter format", "POST /cluster/notifications/endpoints/smtp")
