@@ -43,6 +43,7 @@ class Scenario:
     rotate: tuple[str, ...] = ()
     replace: tuple[str, ...] = ()  # resource names, as `pulumi up --replace <urn>`
     touches: tuple[str, ...] = ()  # resources the change must reach (any step but `same`): the edit took effect
+    deployed: Edit | None = None  # the deployed state, when it is not the shipped inputs (a runbook's later step)
 
 
 def _yaml_edit(relative: str, change: Callable[[dict[str, Any]], None]) -> Edit:
@@ -97,6 +98,10 @@ def _add_node(config: dict[str, Any], _stack: str) -> None:
     config["proxcloud:capacity"]["nodes"]["pve4"] = {"cores": 32, "memoryMb": 262144, "diskGb": 7200}
 
 
+def _retiring(t: dict[str, Any]) -> None:
+    t["retiring"] = True
+
+
 def _memory(t: dict[str, Any]) -> None:
     next(v for v in t["vms"] if v["name"] == "verein-cloud")["memory_mb"] = 8192
 
@@ -134,6 +139,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         stacks=("dev",),
         edit=_remove_tenant,
         touches=("beta-pool", "beta-proxy-vm-vm"),
+    ),
+    Scenario(
+        "retire a tenant: retiring",
+        "docs/operations.md step 2: `retiring: true` in tenants/beta.yaml (protection off, in place)",
+        stacks=("prod",),
+        edit=_yaml_edit("tenants/beta.yaml", _retiring),
+        touches=("beta-monitoring-influxdb-vm",),
+    ),
+    Scenario(
+        "retire a tenant: remove",
+        "docs/operations.md step 3: from the retiring state, tenants/beta.yaml and its public address removed",
+        stacks=("prod",),
+        edit=_remove_tenant,
+        deployed=_yaml_edit("tenants/beta.yaml", _retiring),
+        touches=("beta-pool", "backup-beta-storage"),
     ),
     Scenario(
         "add an admin SSH key",
@@ -230,10 +250,14 @@ def base_plan(stack: str) -> dict[str, Any]:
 def run(scenario: Scenario, stack: str) -> Preview:
     """The predicted preview of the scenario on one stack."""
     with inputs_copy() as project:
+        base = base_plan(stack)
+        if scenario.deployed is not None:
+            scenario.deployed(project, stack)
+            base = plan_document("proxcloud", stack, record_plan(stack, project, (), _KEY))
         if scenario.edit is not None:
             scenario.edit(project, stack)
         head = plan_document("proxcloud", stack, record_plan(stack, project, scenario.rotate, _KEY))
-    return classify(base_plan(stack), head, replace=scenario.replace, stack=stack)
+    return classify(base, head, replace=scenario.replace, stack=stack)
 
 
 def reason(preview: Preview, name: str) -> str:
