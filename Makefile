@@ -2,13 +2,14 @@
 # Both set up everything on a fresh Debian 12 machine with Python 3.11.
 
 STACK ?= dev
+BASE ?= HEAD
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP_EXTRA := $(foreach f,$(sort $(wildcard deps/pip-*.txt)),-r $(f))
 APT_LISTS := $(sort $(wildcard deps/apt-*.txt))
 
-.PHONY: plan test lint unit system-deps bench schema report audit clean
+.PHONY: plan diff test lint unit system-deps bench schema report audit clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard deps/pip-*.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,12 @@ venv: $(VENV)/.installed
 ## make plan [STACK=dev|prod]: the offline plan of a stack, under the recording mock engine.
 plan: $(VENV)/.installed
 	$(PY) -m tools.plan --stack $(STACK)
+
+## make diff [BASE=HEAD] [STACK=dev|prod]: what `pulumi preview` would do going from BASE to the working tree,
+## offline (both planned under the mock engine); exit 1 on a hazard (protected or guest replaced, fixed id
+## replaced create-before-delete, a Command's delete undoing its new create), 2 when it cannot diff.
+diff: $(VENV)/.installed
+	$(PY) -m tools.diff --base $(BASE) --stack $(STACK)
 
 ## make test: every test, after installing what the tests need (venv, pip, apt, npm).
 test: $(VENV)/.installed system-deps

@@ -280,7 +280,9 @@ class FirewallModel:
     @staticmethod
     def _guest_from(resource_name: str, inputs: dict[str, Any], typ: str) -> Guest:
         name = inputs.get("name") or (inputs.get("initialization") or {}).get("hostname")  # VM name / CT hostname
-        name = name if isinstance(name, str) and name not in ("[unknown]", "[secret]") else resource_name
+        # "[secret]", or "[secret:<digest>]" in a plan made with a digest key (tools/mockengine.py)
+        known = isinstance(name, str) and name != "[unknown]" and not name.startswith("[secret")
+        name = name if known else resource_name
         devices = inputs.get("networkDevices" if typ == VM else "networkInterfaces") or []
         configs = (inputs.get("initialization") or {}).get("ipConfigs") or []
         nics = []

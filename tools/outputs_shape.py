@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from tools.mockengine import PROJECT_DIR, run_program
+from tools.mockengine import PROJECT_DIR, is_secret, run_program
 
 SNAPSHOT = PROJECT_DIR / "tests" / "snapshots" / "outputs-shape.txt"
 # Maps keyed by names from the spec (tenants, nodes, VMs...): their keys are data, not shape.
@@ -24,7 +24,7 @@ def _type(value: Any) -> str:
     if isinstance(value, int):
         return "integer"
     if isinstance(value, str):
-        return "secret" if value == "[secret]" else "string"
+        return "secret" if is_secret(value) else "string"
     if value is None:
         return "null"
     return type(value).__name__

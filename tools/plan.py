@@ -1,23 +1,37 @@
 """`make plan`: the offline plan of a stack - the real program under the recording mock engine.
 
 Prints the resource tree by component, the counts per type and the stack outputs; writes
-build/plan-<stack>.json (the graph, secrets redacted) and build/plan-<stack>.md (a Mermaid topology).
-Bad input: every problem on stderr, exit code 2, no plan files written.
+build/plan-<stack>.json (the graph with the resource options the engine is told and the inputs that carry other
+resources' computed outputs, secrets redacted - as keyed digests when PROXCLOUD_PLAN_DIGEST_KEY is set) and
+build/plan-<stack>.md (a Mermaid topology).
+`--rotate KEY` plans as if the secret config value KEY had been rotated (another placeholder), so `make diff`
+can show what a rotation changes. Bad input: every problem on stderr, exit code 2, no plan files written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from tools.mockengine import PROJECT_DIR, Recording, Registration, run_program
+from tools.mockengine import (
+    DIGEST_KEY_ENV,
+    OFFLINE_SECRETS,
+    PROJECT_DIR,
+    PlanMocks,
+    Recording,
+    Registration,
+    run_program,
+    stack_config,
+)
 
 # The inputs worth showing in the tree, per resource type (everything is in the JSON).
 KEY_INPUTS = (
@@ -54,6 +68,30 @@ def plan_document(project: str, stack: str, recording: Recording) -> dict[str, A
         "resources": [r.to_json() for r in recording.resources],
         "outputs": recording.outputs,
     }
+
+
+def offline_config(stack: str, project_dir: Path = PROJECT_DIR, rotate: Sequence[str] = ()) -> dict[str, str]:
+    """The stack config a plan runs with; each secret in `rotate` gets another placeholder (a rotation)."""
+    config = stack_config(stack, project_dir)
+    for key in rotate:
+        if key not in OFFLINE_SECRETS:
+            raise ValueError(f"--rotate {key}: not a secret of the stack ({', '.join(OFFLINE_SECRETS)})")
+        config[key] = f"{config[key]}-rotated"
+    return config
+
+
+def record_plan(
+    stack: str, project_dir: Path = PROJECT_DIR, rotate: Sequence[str] = (), digest_key: bytes | None = None
+) -> Recording:
+    """The program of `project_dir` (its __main__.py, tenant files and stack config) under the recording engine,
+    with computed outputs marked (the plan's `computedInputs`). Raises pulumi.RunError on bad input."""
+    return run_program(
+        stack,
+        config=offline_config(stack, project_dir, rotate),
+        program=project_dir / "__main__.py",
+        mocks=PlanMocks(mark_computed=True),
+        digest_key=digest_key,
+    )
 
 
 def _short_type(t: str) -> str:
@@ -152,12 +190,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--out", default=str(PROJECT_DIR / "build"))
     parser.add_argument("--quiet", action="store_true", help="only write the files")
+    parser.add_argument(
+        "--rotate",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help=f"plan as if this secret had a new value (one of {', '.join(OFFLINE_SECRETS)}); repeatable",
+    )
     args = parser.parse_args(argv)
     if not (PROJECT_DIR / f"Pulumi.{args.stack}.yaml").is_file():
         print(f"error: no stack config Pulumi.{args.stack}.yaml (stacks: dev, prod)", file=sys.stderr)
         return 2
+    unknown = [k for k in args.rotate if k not in OFFLINE_SECRETS]
+    if unknown:
+        print(
+            f"error: --rotate {unknown[0]}: not a secret of the stack ({', '.join(OFFLINE_SECRETS)})", file=sys.stderr
+        )
+        return 2
+    key = os.environ.get(DIGEST_KEY_ENV)
     try:
-        recording = run_program(args.stack)
+        recording = record_plan(args.stack, rotate=args.rotate, digest_key=key.encode() if key else None)
     except pulumi.RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("no plan written", file=sys.stderr)

@@ -14,7 +14,19 @@ import pytest
 from tools.mockengine import PROJECT_DIR, Recording
 from tools.plan import main, plan_document, render_mermaid
 
-KEYS = {"urn", "type", "name", "custom", "parent", "provider", "protect", "dependencies", "inputs"}
+KEYS = {
+    "urn",
+    "type",
+    "name",
+    "custom",
+    "parent",
+    "provider",
+    "protect",
+    "dependencies",
+    "inputs",
+    "options",
+    "computedInputs",
+}
 
 
 def test_plan_document_shape(plan: Recording) -> None:
