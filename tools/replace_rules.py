@@ -52,6 +52,8 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 COMMAND = "command:remote:Command"
 LOCAL_COMMAND = "command:local:Command"
 VNET_FIREWALL = "pulumi-python:dynamic/proxcloud:VnetFirewallRules"
+NOTIFY_TARGET = "pulumi-python:dynamic/proxcloud:PveSmtpTarget"
+NOTIFY_MATCHER = "pulumi-python:dynamic/proxcloud:PveNotificationMatcher"
 
 GUESTS = (VM, CT)
 COMMANDS = (COMMAND, LOCAL_COMMAND)
@@ -380,6 +382,17 @@ REPLACE_ROWS: tuple[ReplaceRow, ...] = (
         "components/vnet_firewall.py VnetFirewallProvider.diff (REPLACE_KEYS); tools/preview.py calls it",
         "the dynamic provider decides; this row documents it",
     ),
+    *(
+        ReplaceRow(
+            t,
+            "name",
+            "dynamic",
+            "components/pve_notifications.py PveNotificationProvider.diff (kind, name replace; delete first when "
+            "the name stays); tools/preview.py calls it",
+            "the dynamic provider decides; this row documents it",
+        )
+        for t in (NOTIFY_TARGET, NOTIFY_MATCHER)
+    ),
 )
 
 # The id a resource is created under, given by the program: a second create under the same id fails with
@@ -414,6 +427,8 @@ FIXED_IDS: dict[str, tuple[tuple[str, ...], str]] = {
     FW_OPTIONS: (("nodeName", "vmId", "containerId"), "guest firewall options (one per guest)"),
     FW_RULES: (("nodeName", "vmId", "containerId"), "firewall rule list (one per guest, node or cluster)"),
     VNET_FIREWALL: (("vnet",), "VNet firewall (one per VNet)"),
+    NOTIFY_TARGET: (("name",), "notification target name (one namespace with matchers)"),
+    NOTIFY_MATCHER: (("name",), "notification matcher name (one namespace with targets)"),
 }
 
 # pulumi-proxmoxve autonames every resource with a string input `name` (provider/resources.go
@@ -422,7 +437,11 @@ FIXED_IDS: dict[str, tuple[tuple[str, ...], str]] = {
 AUTONAMED = (VM, IPSET, SECURITY_GROUP)
 
 # Dynamic providers: the provider class the engine would load (by reference to its module) to diff.
-DYNAMIC_PROVIDERS = {VNET_FIREWALL: "components.vnet_firewall:VnetFirewallProvider"}
+DYNAMIC_PROVIDERS = {
+    VNET_FIREWALL: "components.vnet_firewall:VnetFirewallProvider",
+    NOTIFY_TARGET: "components.pve_notifications:PveNotificationProvider",
+    NOTIFY_MATCHER: "components.pve_notifications:PveNotificationProvider",
+}
 
 
 def rows_for(type_: str) -> list[ReplaceRow]:
