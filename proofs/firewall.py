@@ -32,7 +32,9 @@ Modelled PVE semantics (PVE firewall docs and PVE/Firewall.pm):
 Not modelled (assumed or out of scope):
 * Connection tracking: replies of an accepted flow are assumed to pass (PVE accepts ESTABLISHED,RELATED
   first), so each flow is judged on its first packet only.
-* IPv6 (addresses and rules with IPv6 are ignored; the proof is IPv4-only), ICMP types (any icmp rule
+* IPv6 (addresses and rules with IPv6 are ignored; the proof is IPv4-only: tests/proofs/test_reachability.py
+  checks that no planned rule can match IPv6 - none names an IPv6 address or leaves both source and destination
+  open - so every guest's IPv6 input, a hosted VM's routed /64 included, is its DROP policy), ICMP types (any icmp rule
   matches any icmp probe), source ports (a rule with `sport` matches any source port), `log`, ipfilter,
   MAC filter, DHCP/NDP/RA options, rate limits.
 * Datacenter and node (host) rules and the host `forwardPolicy`: they filter traffic to and routed by the

@@ -22,8 +22,10 @@ def _hosted(tenants: list[Tenant], transit: str) -> list[HostedNet]:
     for t in tenants:
         for vm in t.vms:
             for nic in vm.nics:
-                if nic.bridge == transit and nic.vlan is not None and nic.ipv4 is not None and nic.ipv6 is not None:
-                    out.append(HostedNet(f"{t.name}-{vm.name}", nic.vlan, nic.ipv4.network, nic.ipv6.network))
+                if nic.bridge == transit and nic.vlan is not None and nic.ipv4 is not None and nic.routed6 is not None:
+                    out.append(
+                        HostedNet(f"{t.name}-{vm.name}", nic.vlan, nic.ipv4.network, nic.routed6, nic.link_local)
+                    )
     return out
 
 
@@ -109,7 +111,7 @@ def router_spec(plan: EdgePlan, settings: StackSettings) -> RouterSpec:
         public_ipv6=str(e.public_ipv6),
         gateway6=str(e.gateway6),
         internal_nic=TRANSIT_NIC,
-        hosted=tuple(RouterNet(h.name, h.vlan, str(h.ipv4), str(h.ipv6)) for h in plan.hosted),
+        hosted=tuple(RouterNet(h.name, h.vlan, str(h.ipv4), str(h.ipv6), str(h.vm_link_local)) for h in plan.hosted),
         forwards=tuple(PortForward(f.proto, f.public_port, str(f.target), f.target_port) for f in plan.forwards),
         secondaries=tuple(
             SecondaryAddress(str(s.address), str(s.target), (Port("tcp", 80), Port("tcp", 443)))

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from render.router import EDGE_LINK_LOCAL
 from spec.containers import Container
 from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
@@ -105,7 +106,9 @@ def hosted_net(
 def _hosted_nic(
     vm_id: int, nic: int, vlan: int, net4: ipaddress.IPv4Network, net6: ipaddress.IPv6Network, settings: StackSettings
 ) -> Nic:
-    """A NIC on the transit VNet, tagged with its VLAN: VM .2/30 and ::2/64, the edge .1 and ::1."""
+    """A NIC on the transit VNet, tagged with its VLAN: VM .2/30 with the edge .1 as gateway; the /64 routed to the
+    NIC's link-local (render/router.py), so the VM configures ::2 of it as a /128 (nothing of the /64 is on the link;
+    ::2 keeps the address hosted VMs had when the /64 was on-link) with the edge's fixed link-local as gateway."""
     assert settings.edge is not None
     return Nic(
         bridge=settings.edge.transit_vnet,
@@ -114,8 +117,9 @@ def _hosted_nic(
         gateway4=net4.network_address + 1,
         mtu=settings.underlay.mtu - VXLAN_OVERHEAD,
         mac=_mac(vm_id, nic),
-        ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 2}/64"),
-        gateway6=net6.network_address + 1,
+        ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 2}/128"),
+        gateway6=EDGE_LINK_LOCAL,
+        routed6=net6,
     )
 
 

@@ -76,6 +76,33 @@ def test_every_allowed_rule_says_why(plan_dev: Recording) -> None:
         assert all(len(rule["comment"]) > 5 for rule in r.inputs["rules"])
 
 
+def ipv6_capable_rules(plan: Recording) -> list[str]:
+    """Rules that could let IPv6 in: one naming an IPv6 address, or one with neither source nor destination (PVE
+    applies those to both families). The proof is IPv4-only; with none of these, every guest's IPv6 input is its
+    DROP policy (PVE itself passes only NDP and ICMPv6 errors), e.g. nothing reaches a hosted /64."""
+    out = []
+    for r in plan.by_type(RULES) + plan.by_type(GROUP) + plan.by_type(VNET_FW):
+        for i, rule in enumerate(r.inputs.get("rules", [])):
+            if rule.get("securityGroup") or rule.get("type") not in ("in", "forward"):
+                continue
+            addresses = [a for key in ("source", "dest") for a in str(rule.get(key) or "").split(",") if a]
+            if not addresses or any(":" in a and not a.startswith("+") for a in addresses):
+                out.append(f"{r.name} rule {i}: {rule}")
+    return out
+
+
+def test_no_rule_lets_ipv6_in(plan: Recording) -> None:
+    assert ipv6_capable_rules(plan) == []
+
+
+def test_twin_an_ipv6_rule_is_seen(plan_dev: Recording) -> None:
+    def open_v6(inputs: dict) -> dict:
+        extra = {"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "22", "source": "2001:db8::/32"}
+        return {**inputs, "rules": [*inputs["rules"], extra, {**extra, "source": None}]}
+
+    assert len(ipv6_capable_rules(_edit(plan_dev, "firewall-verein-www-rules", open_v6))) == 2
+
+
 def _edit(plan: Recording, name: str, change) -> Recording:
     return dataclasses.replace(
         plan,
