@@ -14,7 +14,11 @@ from spec.errors import Problem
 from spec.models import VXLAN_OVERHEAD, StackSettings, TenantFile
 from spec.platform import EdgePlan, Forward, HostedNet, Nic, Secondary, Tenant, Vm
 
-PUBLIC_NIC, TRANSIT_NIC = "ens18", "ens19"  # net0 and net1 of a PVE virtio VM (PCI slots 0x12, 0x13)
+# Interface names inside the edge VM. PVE's NoCloud network-config names each NIC that has an ip config `eth<N>`
+# by its MAC (qemu-server PVE/QemuServer/Cloudinit.pm `nocloud_network`), and cloud-init renames the NIC to it: the
+# public net0 is eth0. The trunk net1 has no ip config, so nothing renames it and it keeps the kernel's predictable
+# name for its PCI slot 0x13 (qemu-server's address of net1): ens19.
+PUBLIC_NIC, TRANSIT_NIC = "eth0", "ens19"
 
 
 def _hosted(tenants: list[Tenant], transit: str) -> list[HostedNet]:

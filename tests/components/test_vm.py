@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from render.router import nftables_ruleset
 from spec.platform import Platform, eui64_link_local
 from tests.render.cloudinit_schema import assert_valid_cloud_config
 from tests.render.pve_network import guest_networkd, nocloud_network
@@ -70,6 +71,23 @@ def test_hosted_vms_boot_with_their_64_routed_to_them(plan_dev: Recording, spec_
         assert f"MACAddress={devices[index]['macAddress'].lower()}" in text
         assert eui64_link_local(devices[index]["macAddress"]) == net.vm_link_local
         assert f"Address={net.ipv6.network_address + 2}/128" in text and "[Route]\nGateway=fe80::1\n" in text
+
+
+def test_the_edge_renders_for_the_interface_names_it_boots_with(
+    plan_dev: Recording, spec_dev: Platform, tmp_path: Path
+) -> None:
+    """cloud-init names the edge's public NIC (the one with an ip config) eth0, which the edge's networkd files and
+    nftables rules use; the trunk has no ip config, so cloud-init leaves it alone (its name is the kernel's)."""
+    from spec.edge import TRANSIT_NIC, router_spec
+
+    assert spec_dev.edge is not None
+    edge = plan_dev.one(VM, "edge-router-vm").inputs
+    devices, configs = edge["networkDevices"], edge["initialization"]["ipConfigs"]
+    files = guest_networkd(nocloud_network([d["macAddress"] for d in devices], configs, []), tmp_path)
+    named = {line.split("=", 1)[1] for text in files.values() for line in text.splitlines() if line.startswith("Name=")}
+    spec = router_spec(spec_dev.edge, spec_dev.settings)
+    assert named == {spec.public_nic} and spec.internal_nic == TRANSIT_NIC not in named
+    assert f'iifname "{spec.public_nic}"' in nftables_ruleset(spec)
 
 
 def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path) -> None:
