@@ -15,10 +15,11 @@ from pydantic import BaseModel, ValidationError
 
 from render.router import EDGE_LINK_LOCAL
 from spec.containers import Container
+from spec.dhcp import check_dhcp
 from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
 from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
-from spec.platform import Nic, Platform, Tenant, Vm, Vnet
+from spec.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
 
 CONFIG_NAMESPACE = "proxcloud"
 # libyaml's parser (in PyYAML's wheels) reads tenant files 7x faster than the pure-Python one (90% of the spec
@@ -324,7 +325,8 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
             problems.append(Problem(source, f"vnets[{i}].vni", "no default VNI past 99 VNets", "set vni explicitly"))
         vni = v.vni if v.vni is not None else tf.number * VNIS_PER_TENANT + i + 1
         gateway = v.gateway if v.gateway is not None else next(v.cidr.hosts())
-        vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
+        dhcp = DhcpPool(v.dhcp.start, v.dhcp.end, v.dhcp.lease_time) if v.dhcp is not None else None
+        vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description, dhcp))
     vms, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
     problems += vm_problems
     containers, ct_problems = _resolve_containers(tf, source, settings, {v.id: v for v in vnets})
@@ -358,6 +360,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         backup_allowance_gb=tf.backup_allowance_gb,
         retiring=tf.retiring,
     )
+    problems += check_dhcp(tenant, settings)
     return tenant, problems
 
 

@@ -24,6 +24,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class DhcpPool:
+    """Addresses the tenant's router hands out on a VNet (dnsmasq), and for how long."""
+
+    start: ipaddress.IPv4Address
+    end: ipaddress.IPv4Address
+    lease_time: str
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, ipaddress.IPv4Address) and self.start <= address <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
 class Vnet:
     """A VNet with its allocated VNI and its single IPv4 subnet."""
 
@@ -34,6 +49,7 @@ class Vnet:
     gateway: ipaddress.IPv4Address
     mtu: int
     description: str | None
+    dhcp: DhcpPool | None = None  # served by the tenant's router (render/dhcp.py)
 
 
 def eui64_link_local(mac: str) -> ipaddress.IPv6Address:
