@@ -1,5 +1,5 @@
-"""DHCP ranges in the tenant file: the router's server is built from them, and every bad range is refused with
-file, field and fix."""
+"""DHCP ranges in the tenant file: the shipped setup D tenants declare them, the router's server is built from them,
+and every bad range is refused with file, field and fix."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from spec.dhcp import dhcp_server
 from spec.errors import SpecError
+from spec.platform import Platform
 from tests.spec.test_load import load, tenant
 from tests.spec.test_vms import CFG, vm
 
@@ -80,6 +81,17 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("bad-lease", with_dhcp({**RANGE, "lease_time": "12 hours"}), "vnets[0].dhcp.lease_time: '12 hours' is not"),
     ("unknown-key", with_dhcp({**RANGE, "size": 5}), "vnets[0].dhcp.size: unknown key"),
 ]
+
+
+def test_shipped_setup_d_tenants_serve_dhcp_on_every_vnet(spec_dev: Platform) -> None:
+    for name in ("alpha", "beta"):
+        t = next(t for t in spec_dev.tenants if t.name == name)
+        assert all(v.dhcp is not None and v.gateway not in v.dhcp for v in t.vnets)
+        server = dhcp_server(t, spec_dev.settings)
+        assert server is not None and [lan.vnet for lan in server.lans] == [v.id for v in t.vnets]
+        assert server.upstreams == ("9.9.9.9", "1.1.1.1")  # the stack's dnsServers
+    others = [t for t in spec_dev.tenants if t.name not in ("alpha", "beta")]
+    assert all(dhcp_server(t, spec_dev.settings) is None for t in others)
 
 
 def test_server_has_the_router_and_fixed_leases_for_declared_guests(tmp_path: Path) -> None:
