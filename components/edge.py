@@ -24,6 +24,7 @@ from components.guest_exec import node_ssh
 from components.readiness import RouterReadiness, RouterReadinessArgs
 from components.vm import CloudInitVm, CloudInitVmArgs
 from render.cloudinit import render_user_data
+from render.dhcp import DhcpServer
 from render.edge import (
     Route,
     caddy_apply_command,
@@ -141,6 +142,8 @@ class ReverseProxyArgs:
     """The nodes' SSH key (secret): the readiness check runs inside the proxy from its node."""
     after: Sequence[pulumi.Resource] = ()
     """What the proxy VM waits for: the tenant's pool, and the provider edge's readiness when it uplinks there."""
+    dhcp: DhcpServer | None = None
+    """DHCP and DNS the proxy serves on the tenant's VNets that declare a range (spec/dhcp.py); None: none."""
 
 
 class ReverseProxy(pulumi.ComponentResource):
@@ -148,8 +151,12 @@ class ReverseProxy(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         p, vm = args.spec, args.vm
+        dhcp = {lan.vnet: f"{lan.start}-{lan.end}" for lan in args.dhcp.lans} if args.dhcp is not None else {}
         super().__init__(
-            "proxcloud:index:ReverseProxy", name, {"engine": str(p.engine), "routes": len(args.routes)}, opts
+            "proxcloud:index:ReverseProxy",
+            name,
+            {"engine": str(p.engine), "routes": len(args.routes), "dhcp": dhcp},
+            opts,
         )
         child = pulumi.ResourceOptions(parent=self)
         wan = vm.nics[-1]
@@ -165,6 +172,7 @@ class ReverseProxy(pulumi.ComponentResource):
                             npm_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email, pw),
                             args.lans,
                             wan_address,
+                            args.dhcp,
                         )
                     )
                 )
@@ -174,7 +182,10 @@ class ReverseProxy(pulumi.ComponentResource):
             self.admin_password = pulumi.Output.secret("")
             user_data = render_user_data(
                 with_gateway(
-                    caddy_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email), args.lans, wan_address
+                    caddy_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email),
+                    args.lans,
+                    wan_address,
+                    args.dhcp,
                 )
             )
             document, command = caddyfile(args.routes, p.acme_email), caddy_apply_command()

@@ -7,6 +7,8 @@
 - Every guest: firewall on, input DROP, output ACCEPT, MAC filter; its rules insert its role's group, then its own
   flows (forwards), then what routers need (a proxy routes its tenant's egress, the edge its hosted nets').
 - Every tenant VNet: forward policy DROP; the flows inside it, and egress to `world` (through the proxy).
+- DHCP (spec/flows.py `dhcp_flows`): on a VNet with a range, the router accepts DHCP and DNS from the VNet's hosts on
+  its NIC there, the VNet forwards them and the router's answers, and guests on it get PVE's `dhcp` option.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import pulumi_proxmoxve as px
 
 from components.vnet_firewall import VnetFirewallRules, VnetFirewallRulesArgs, pve_connection
 from spec.containers import Container
-from spec.flows import INTERNET, Flow, all_flows, source_address
+from spec.flows import CLIENTS, DHCP_SERVER, INTERNET, Flow, all_flows, source_address
 from spec.platform import Platform, Tenant, Vm
 
+BROADCAST = "255.255.255.255"  # where a DHCP client without an address sends its requests
 PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")
 Rules = px.firewall.RulesLegacyRuleArgs
 
@@ -71,6 +74,11 @@ class Firewall(pulumi.ComponentResource):
         p = args.platform
         child = pulumi.ResourceOptions(parent=self)
         flows = all_flows(p)
+        # Flows between a router and the hosts of one of its VNets (DHCP, DNS); the rest is between named endpoints.
+        lan_flows = [f for f in flows if CLIENTS in (f.src, f.dst)]
+        guest_flows = [f for f in flows if CLIENTS not in (f.src, f.dst)]
+        dhcp_vnets = {v.id for t in p.tenants for v in t.vnets if v.dhcp is not None}
+        routers = {t.proxy.name for t in p.tenants if t.proxy is not None}
         self.cluster = px.cluster.FirewallLegacy(
             f"{name}-cluster",
             enabled=True,
@@ -147,7 +155,7 @@ class Firewall(pulumi.ComponentResource):
             vms[p.edge.vm.name] = (None, p.edge.vm)
         by_role: dict[tuple[str, str], list[Flow]] = defaultdict(list)
         own: dict[str, list[Flow]] = defaultdict(list)
-        for f in flows:
+        for f in guest_flows:
             tenant, vm = vms[f.dst]
             # role-level flows (between guests, and into proxies) go to the role group; the rest per guest
             if tenant is not None and (f.src != INTERNET or vm.role == "proxy"):
@@ -182,6 +190,13 @@ class Firewall(pulumi.ComponentResource):
             # The API path follows the guest type (bpg proxmoxtf/resource/firewall/selector.go `firewallAPIFor`:
             # vm_id -> /qemu/<id>/firewall, container_id -> /lxc/<id>/firewall); options and rules alike.
             guest_id = {"container_id": vm.vm_id} if isinstance(vm, Container) else {"vm_id": vm.vm_id}
+            # PVE's `dhcp` option opens the client side of DHCP only: pve-firewall src/PVE/Firewall.pm
+            # `ruleset_create_vm_chain` accepts udp 68->67 out and 67->68 in when it is on; proxmox-firewall (the
+            # nftables firewall the nodes run) jumps to `allow-dhcp-in/out` when on and to `block-dhcp-in/out` (drop
+            # 67->68 in, 68->67 out) when off, before the guest's rules. So a guest on a VNet with a DHCP range (it
+            # holds a fixed lease there) needs it; the router serves (68->67 in, 67->68 out, which those chains
+            # never match), accepts DHCP by its rules below, and is no DHCP client: off, like every other guest.
+            dhcp_client = vm.name not in routers and any(n.bridge in dhcp_vnets for n in vm.nics)
             px.firewall.OptionsLegacy(
                 f"{name}-{vm_name}-options",
                 node_name=vm.node,
@@ -191,7 +206,7 @@ class Firewall(pulumi.ComponentResource):
                 output_policy="ACCEPT",
                 macfilter=True,
                 ipfilter=False,
-                dhcp=False,
+                dhcp=dhcp_client,
                 ndp=True,
                 radv=False,
                 opts=after_vm,
@@ -210,6 +225,7 @@ class Firewall(pulumi.ComponentResource):
                         comment=f.why,
                     )
                 )
+            rules += self._client_rules(vm, lan_flows)
             rules += self._router_rules(t, vm, p)
             if rules:
                 px.firewall.RulesLegacy(
@@ -223,7 +239,7 @@ class Firewall(pulumi.ComponentResource):
                 on_vnet = self._addresses(vnet.id, vms)
                 crossing = [
                     f
-                    for f in flows
+                    for f in guest_flows
                     if f.src != INTERNET
                     and vms[f.dst][0] is t
                     and (self._on(vms[f.dst][1], vnet.id) or self._source(f, vms) in on_vnet)
@@ -240,6 +256,7 @@ class Firewall(pulumi.ComponentResource):
                     }
                     for f in crossing
                 ]
+                rules += [self._client_vnet_rule(f, vms) for f in lan_flows if f.vnet == vnet.id]
                 rules.append(
                     {
                         "type": "forward",
@@ -264,6 +281,59 @@ class Firewall(pulumi.ComponentResource):
                     )
                 )
         self.register_outputs({"flows": len(flows), "groups": sorted(g for _, g in self.groups)})
+
+    @staticmethod
+    def _client_dest(f: Flow, router: str) -> str:
+        """Where the hosts of a VNet send a flow to their router: its address, and for DHCP requests also the
+        broadcast address (a client without a lease has no router address to send to)."""
+        return f"{router},{BROADCAST}" if f.port == DHCP_SERVER else router
+
+    @staticmethod
+    def _router_nic(router: Vm | Container, vnet: str | None) -> tuple[int, str]:
+        """(index, address) of the router's NIC on the VNet."""
+        for index, nic in enumerate(router.nics):
+            if nic.bridge == vnet and nic.ipv4 is not None:
+                return index, str(nic.ipv4.ip)
+        raise AssertionError(f"router {router.name} has no NIC on {vnet}")
+
+    @classmethod
+    def _client_rules(cls, vm: Vm | Container, lan_flows: list[Flow]) -> list[px.firewall.RulesLegacyRuleArgs]:
+        """What a router accepts from the hosts of one of its VNets (DHCP, DNS): on its NIC there only."""
+        rules = []
+        for f in lan_flows:
+            if f.dst != vm.name:
+                continue
+            index, address = cls._router_nic(vm, f.vnet)
+            rules.append(
+                Rules(
+                    type="in",
+                    action="ACCEPT",
+                    iface=f"net{index}",
+                    proto=f.proto,
+                    sport=str(f.sport) if f.sport else None,
+                    dport=str(f.port),
+                    source=",".join(f.source_cidrs) or None,
+                    dest=cls._client_dest(f, address),
+                    comment=f.why,
+                )
+            )
+        return rules
+
+    @classmethod
+    def _client_vnet_rule(cls, f: Flow, vms: dict[str, tuple[Tenant | None, Vm | Container]]) -> dict[str, str]:
+        """A VNet forward rule between the router and the VNet's hosts (either way)."""
+        to_router = f.src == CLIENTS
+        _, address = cls._router_nic(vms[f.dst if to_router else f.src][1], f.vnet)
+        rule = {"type": "forward", "action": "ACCEPT", "proto": f.proto, "dport": str(f.port), "comment": f.why}
+        if f.sport:
+            rule["sport"] = str(f.sport)
+        if to_router:
+            rule["dest"] = cls._client_dest(f, address)
+            if f.source_cidrs:
+                rule["source"] = ",".join(f.source_cidrs)
+        else:
+            rule["source"] = address
+        return rule
 
     @staticmethod
     def _on(guest: Vm | Container, bridge: str) -> bool:

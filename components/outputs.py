@@ -15,9 +15,19 @@ from components.audit import AuditPrincipal
 from components.backup import BackupPlan
 from components.monitoring import MonitoringStack
 from components.tenant import Tenant
-from spec.platform import Platform, TenantSpec
+from spec.platform import Nic, Platform, TenantSpec
 
 SCHEMA_VERSION = "1.1"
+
+
+def _ipv6(nic: Nic) -> str:
+    """A VM's IPv6 as `address/prefix` of the network it owns: a hosted VM's ::2 in its routed /64 (it configures
+    ::2/128, the /64 being routed to it), else the NIC's interface address; empty without IPv6."""
+    if nic.ipv6 is None:
+        return ""
+    if nic.routed6 is not None:
+        return f"{nic.ipv6.ip}/{nic.routed6.prefixlen}"
+    return str(nic.ipv6)
 
 
 def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[str, Any]:
@@ -37,7 +47,7 @@ def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[st
                 "stateful": vm.stateful,
                 "vnet": vm.nics[0].bridge,
                 "ipv4": str(vm.nics[0].ipv4),
-                "ipv6": str(vm.nics[0].ipv6) if vm.nics[0].ipv6 else "",
+                "ipv6": _ipv6(vm.nics[0]),
             }
             for vm in t.vms
         },

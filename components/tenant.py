@@ -19,6 +19,7 @@ from render.cloudinit import CloudConfig, render_user_data
 from render.edge import Route
 from spec.access import grants
 from spec.containers import Container
+from spec.dhcp import dhcp_server
 from spec.models import StackSettings
 from spec.platform import Platform, TenantSpec, Vm
 
@@ -168,6 +169,7 @@ class Tenant(pulumi.ComponentResource):
                     ssh_private_key=args.ops_ssh_private_key,
                     node_key=node_key,
                     after=self.waits_for(proxy_vm),
+                    dhcp=dhcp_server(t, settings),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
             )

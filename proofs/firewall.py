@@ -1,13 +1,17 @@
 """Firewall reachability over a planned graph: which flows the PVE firewall lets through, and why.
 
 `FirewallModel.from_recording(rec)` reads the firewall resources of a `tools.mockengine.Recording` and answers
-`allowed(src, dst, proto, port) -> Verdict(ok, reason)`, `reaches(...) -> bool` and
-`matrix(endpoints) -> {(src, dst): {(proto, port), ...}}`.
+`allowed(src, dst, proto, port) -> Verdict(ok, reason)`, `reaches(...) -> bool`,
+`matrix(endpoints) -> {(src, dst): {(proto, port), ...}}` and `dhcp(vnet, server, client) -> Verdict` (a whole
+DHCP exchange on one VNet).
 
 Modelled PVE semantics (PVE firewall docs and PVE/Firewall.pm):
 * Datacenter switch: `cluster.FirewallLegacy.enabled` off (or absent) means nothing is filtered anywhere.
 * Guest firewall: `firewall.OptionsLegacy.enabled` (default off), `inputPolicy` (default DROP),
-  `outputPolicy` (default ACCEPT); a guest without options or with `enabled=false` is unfiltered. A NIC whose
+  `outputPolicy` (default ACCEPT); a guest without options or with `enabled=false` is unfiltered. Its `dhcp`
+  option (default off) as proxmox-firewall (nftables) applies it before the guest's rules: on, udp 68->67 out and
+  67->68 in are accepted; off, both are dropped (`allow-`/`block-dhcp-in`/`-out` in its proxmox-firewall.nft;
+  pve-firewall's Firewall.pm `ruleset_create_vm_chain` accepts them when on and adds nothing when off). A NIC whose
   `firewall` flag is off (VmLegacy `networkDevices[]`, ContainerLegacy `networkInterfaces[]`) is unfiltered
   on that NIC even if the guest firewall is on.
 * Path of a flow to a guest: the source guest's OUT rules (if the source is a filtered guest NIC), then the
@@ -21,7 +25,8 @@ Modelled PVE semantics (PVE firewall docs and PVE/Firewall.pm):
   `securityGroup` (or `type: group`, `action: <group>`); the insertion's `iface` and `enabled` apply to every
   rule of the group; the group's rules of the stage's direction are used.
 * Matching: `iface` (`net<N>` = the NIC's index), `proto` (names or numbers: tcp 6, udp 17, icmp 1), `dport`
-  (single, `a:b` ranges, comma lists, service names from a small /etc/services table), `source`/`dest` as
+  and `sport` (single, `a:b` ranges, comma lists, service names from a small /etc/services table; a probe comes
+  from an ephemeral source port, 50000, unless it names one, as the DHCP exchange does), `source`/`dest` as
   IPs, CIDRs, `a-b` ranges, comma lists, aliases (`name`, `dc/name`, `guest/name`) and IP sets (`+name`,
   `+dc/name`, `+guest/name`; guest scope first for a bare name) with `nomatch` entries excluding addresses.
   A rule with a `dport` but no `proto` never matches (PVE refuses it).
@@ -32,14 +37,17 @@ Modelled PVE semantics (PVE firewall docs and PVE/Firewall.pm):
 Not modelled (assumed or out of scope):
 * Connection tracking: replies of an accepted flow are assumed to pass (PVE accepts ESTABLISHED,RELATED
   first), so each flow is judged on its first packet only.
-* IPv6 (addresses and rules with IPv6 are ignored; the proof is IPv4-only), ICMP types (any icmp rule
-  matches any icmp probe), source ports (a rule with `sport` matches any source port), `log`, ipfilter,
-  MAC filter, DHCP/NDP/RA options, rate limits.
+* IPv6 (addresses and rules with IPv6 are ignored; the proof is IPv4-only: tests/proofs/test_reachability.py
+  checks that no planned rule can match IPv6 - none names an IPv6 address or leaves both source and destination
+  open - so every guest's IPv6 input, a hosted VM's routed /64 included, is its DROP policy), ICMP types (any icmp rule
+  matches any icmp probe), `log`, ipfilter, MAC filter, the NDP and RA options, rate limits.
 * Datacenter and node (host) rules and the host `forwardPolicy`: they filter traffic to and routed by the
   PVE hosts, not between guests on bridges/VNets.
 * Routing and NAT: whether a route exists is not checked; an allowed flow means "the firewall does not stop
   it". `internet` is an address outside every guest subnet (203.0.113.10, TEST-NET-3) with no firewall of its
-  own; a flow from it enters at the destination's VNet and NIC.
+  own; a flow from it enters at the destination's VNet and NIC. An IPv4 endpoint that is no guest's address (a
+  tenant's own VM, not in the plan) has no firewall of its own either, and sits on the VNet of the guest NIC whose
+  subnet holds it.
 * VNet forward rules take effect only with the nftables `proxmox-firewall`; the model assumes it is in use.
 """
 
@@ -77,6 +85,9 @@ MACROS: dict[str, tuple[tuple[str, str | None], ...]] = {
 PROTO_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp"}
 SERVICES = {"ssh": 22, "http": 80, "https": 443, "domain": 53, "mysql": 3306, "postgresql": 5432, "ntp": 123}
 MAX_PORT = 65535
+EPHEMERAL = 50000  # the source port of a probe that names none: a client's, which no rule of the plan names
+DHCP_SERVER, DHCP_CLIENT = 67, 68
+UNSPECIFIED, BROADCAST = ipaddress.IPv4Address("0.0.0.0"), ipaddress.IPv4Address("255.255.255.255")
 
 Probe = tuple[str, int | None]
 
@@ -103,6 +114,7 @@ class Rule:
     action: str
     proto: str | None = None
     dport: str | None = None
+    sport: str | None = None
     source: str | None = None
     dest: str | None = None
     iface: str | None = None
@@ -128,6 +140,7 @@ class Rule:
             action=action.upper() if rtype != "group" else action,
             proto=(text("proto") or "").lower() or None,
             dport=text("dport"),
+            sport=text("sport"),
             source=text("source"),
             dest=text("dest"),
             iface=text("iface"),
@@ -159,6 +172,7 @@ class Guest:
     enabled: bool = False
     input_policy: str = "DROP"
     output_policy: str = "ACCEPT"
+    dhcp: bool = False
     rules: list[Rule] = field(default_factory=list)
     ipsets: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
@@ -250,6 +264,7 @@ class FirewallModel:
                     guest.enabled = bool(inputs.get("enabled", False))
                     guest.input_policy = str(inputs.get("inputPolicy") or "DROP").upper()
                     guest.output_policy = str(inputs.get("outputPolicy") or "ACCEPT").upper()
+                    guest.dhcp = bool(inputs.get("dhcp", False))
             elif reg.type == RULES:
                 guest = guest_of(inputs, f"RulesLegacy {reg.name}")
                 if guest is not None:
@@ -399,6 +414,7 @@ class FirewallModel:
                             action=inner.action,
                             proto=inner.proto,
                             dport=inner.dport,
+                            sport=inner.sport,
                             source=inner.source,
                             dest=inner.dest,
                             iface=rule.iface or inner.iface,
@@ -417,6 +433,7 @@ class FirewallModel:
         port: int | None,
         iface: str | None,
         guest: Guest | None,
+        sport: int = EPHEMERAL,
     ) -> bool:
         if rule.iface is not None and rule.iface != iface:
             return False
@@ -428,7 +445,9 @@ class FirewallModel:
                 known = sorted(MACROS)
                 raise FirewallModelError(f"{rule.label}: macro {rule.macro!r} is not modelled (known: {known})")
             return any(self._proto_port(p, d, proto, port) for p, d in entries)
-        if rule.dport is not None and rule.proto is None:
+        if (rule.dport is not None or rule.sport is not None) and rule.proto is None:
+            return False
+        if rule.sport is not None and proto != "icmp" and not self._proto_port(None, rule.sport, proto, sport):
             return False
         return self._proto_port(rule.proto, rule.dport, proto, port)
 
@@ -445,21 +464,85 @@ class FirewallModel:
         rules: Iterable[Rule],
         direction: str,
         policy: str,
-        flow: tuple[ipaddress.IPv4Address, ipaddress.IPv4Address, str, int | None],
+        flow: tuple[ipaddress.IPv4Address, ipaddress.IPv4Address, str, int | None, int],
         iface: str | None,
         guest: Guest | None,
         where: str,
     ) -> tuple[bool, str]:
-        src, dst, proto, port = flow
+        src, dst, proto, port, sport = flow
         for rule in self._expand(rules, direction):
-            if self._matches(rule, src, dst, proto, port, iface, guest):
+            if self._matches(rule, src, dst, proto, port, iface, guest, sport):
                 return rule.action == "ACCEPT", f"{where}: {rule.label} {rule.action}"
         return policy == "ACCEPT", f"{where}: no rule matched, policy {policy}"
 
-    # ------------------------------------------------------------------ flows
+    def _guest_stage(
+        self,
+        guest: Guest,
+        nic: Nic,
+        direction: str,
+        flow: tuple[ipaddress.IPv4Address, ipaddress.IPv4Address, str, int | None, int],
+    ) -> tuple[bool, str]:
+        """One guest's IN or OUT chain for a flow on one of its NICs: the `dhcp` option first, then its rules."""
+        where = f"{guest.name} {direction.upper()}"
+        if not (guest.enabled and nic.firewall):
+            return True, f"{where}: unfiltered (firewall off on guest or net{nic.index})"
+        _, _, proto, port, sport = flow
+        client_side = (DHCP_CLIENT, DHCP_SERVER) if direction == "out" else (DHCP_SERVER, DHCP_CLIENT)
+        if proto == "udp" and (sport, port) == client_side:
+            state = "on: allow" if guest.dhcp else "off: block"
+            return guest.dhcp, f"{where}: dhcp option {state}-dhcp-{direction}"
+        policy = guest.output_policy if direction == "out" else guest.input_policy
+        return self._stage(guest.rules, direction, policy, flow, f"net{nic.index}", guest, where)
 
-    def allowed(self, src: str, dst: str, proto: str, port: int | None = None) -> Verdict:
-        """Does the firewall let a new flow from `src` to `dst` through? src/dst: guest name, "internet" or IPv4."""
+    def _vnet_of(self, ip: ipaddress.IPv4Address) -> str | None:
+        """The VNet of an address no guest has (a tenant's own VM): the bridge of a guest NIC whose subnet holds it."""
+        for guest in self.guests.values():
+            for nic in guest.nics:
+                if nic.address is not None and ip in nic.address.network and nic.bridge:
+                    return nic.bridge
+        return None
+
+    def _judge(
+        self,
+        what: str,
+        src: tuple[Guest | None, Nic | None, ipaddress.IPv4Address],
+        dst: tuple[Guest | None, Nic | None, ipaddress.IPv4Address],
+        proto: str,
+        port: int | None,
+        sport: int,
+        passed: Sequence[str],
+    ) -> Verdict:
+        """A new flow through the source guest's OUT chain, the forward chains of the VNets `passed`, and the
+        destination guest's IN chain (each guest: on the NIC given; None: no firewall of its own)."""
+        (src_guest, src_nic, src_ip), (dst_guest, dst_nic, dst_ip) = src, dst
+        flow = (src_ip, dst_ip, proto, port, sport)
+        if not self.cluster_enabled:
+            return Verdict(True, f"{what}: datacenter firewall disabled, nothing is filtered")
+        steps: list[str] = []
+        if src_guest is not None and src_nic is not None:
+            ok, why = self._guest_stage(src_guest, src_nic, "out", flow)
+            steps.append(why)
+            if not ok:
+                return Verdict(False, f"{what}: " + "; ".join(steps))
+        for vnet in passed:
+            vfw = self.vnets.get(vnet)
+            if vfw is None or not vfw.enabled:
+                steps.append(f"vnet {vnet} forward: unfiltered (VNet firewall off)")
+                continue
+            ok, why = self._stage(vfw.rules, "forward", vfw.policy_forward, flow, None, None, f"vnet {vnet} forward")
+            steps.append(why)
+            if not ok:
+                return Verdict(False, f"{what}: " + "; ".join(steps))
+        if dst_guest is not None and dst_nic is not None:
+            ok, why = self._guest_stage(dst_guest, dst_nic, "in", flow)
+            steps.append(why)
+            if not ok:
+                return Verdict(False, f"{what}: " + "; ".join(steps))
+        return Verdict(True, f"{what}: " + "; ".join(steps))
+
+    def allowed(self, src: str, dst: str, proto: str, port: int | None = None, sport: int | None = None) -> Verdict:
+        """Does the firewall let a new flow from `src` to `dst` through? src/dst: guest name, "internet" or IPv4;
+        `sport`: the source port (an ephemeral one when omitted)."""
         proto = PROTO_NUMBERS.get(proto, proto).lower()
         if proto not in ("tcp", "udp", "icmp"):
             raise FirewallModelError(f"proto {proto!r}: the model judges tcp, udp and icmp")
@@ -476,64 +559,60 @@ class FirewallModel:
         dst_found = None if dst_guest or dst == INTERNET else self._guest_by_ip(dst_ip)
         src_guest, src_nic = src_found or (src_guest, self._nic_for(src_guest, dst_ip) if src_guest else None)
         dst_guest, dst_nic = dst_found or (dst_guest, self._nic_for(dst_guest, src_ip) if dst_guest else None)
-        flow = (src_ip, dst_ip, proto, port)
+        # the VNets the flow passes: each side's NIC, or the VNet an unplanned address sits on
+        passed: list[str] = []
+        for nic, name, ip in ((src_nic, src, src_ip), (dst_nic, dst, dst_ip)):
+            bridge = nic.bridge if nic is not None else (None if name == INTERNET else self._vnet_of(ip))
+            if bridge and bridge not in passed:
+                passed.append(bridge)
         what = f"{src} ({src_ip}) -> {dst} ({dst_ip}) {proto}{'' if port is None else '/' + str(port)}"
-        if not self.cluster_enabled:
-            return Verdict(True, f"{what}: datacenter firewall disabled, nothing is filtered")
-        steps: list[str] = []
-        # 1. the source guest's OUT chain
-        if src_guest is not None and src_nic is not None:
-            if not (src_guest.enabled and src_nic.firewall):
-                steps.append(f"{src_guest.name} OUT: unfiltered (firewall off on guest or net{src_nic.index})")
-            else:
-                ok, why = self._stage(
-                    src_guest.rules,
-                    "out",
-                    src_guest.output_policy,
-                    flow,
-                    f"net{src_nic.index}",
-                    src_guest,
-                    f"{src_guest.name} OUT",
-                )
-                steps.append(why)
-                if not ok:
-                    return Verdict(False, f"{what}: " + "; ".join(steps))
-        # 2. the VNets the flow passes
-        passed = []
-        for nic in (src_nic, dst_nic):
-            if nic is not None and nic.bridge and nic.bridge not in passed:
-                passed.append(nic.bridge)
-        for vnet in passed:
-            vfw = self.vnets.get(vnet)
-            if vfw is None or not vfw.enabled:
-                steps.append(f"vnet {vnet} forward: unfiltered (VNet firewall off)")
-                continue
-            ok, why = self._stage(vfw.rules, "forward", vfw.policy_forward, flow, None, None, f"vnet {vnet} forward")
-            steps.append(why)
-            if not ok:
-                return Verdict(False, f"{what}: " + "; ".join(steps))
-        # 3. the destination guest's IN chain
-        if dst_guest is not None and dst_nic is not None:
-            if not (dst_guest.enabled and dst_nic.firewall):
-                steps.append(f"{dst_guest.name} IN: unfiltered (firewall off on guest or net{dst_nic.index})")
-            else:
-                ok, why = self._stage(
-                    dst_guest.rules,
-                    "in",
-                    dst_guest.input_policy,
-                    flow,
-                    f"net{dst_nic.index}",
-                    dst_guest,
-                    f"{dst_guest.name} IN",
-                )
-                steps.append(why)
-                if not ok:
-                    return Verdict(False, f"{what}: " + "; ".join(steps))
-        return Verdict(True, f"{what}: " + "; ".join(steps))
+        if sport is not None:
+            what += f" from port {sport}"
+        return self._judge(
+            what,
+            (src_guest, src_nic, src_ip),
+            (dst_guest, dst_nic, dst_ip),
+            proto,
+            port,
+            EPHEMERAL if sport is None else sport,
+            passed,
+        )
 
-    def reaches(self, src: str, dst: str, proto: str, port: int | None = None) -> bool:
+    def dhcp(self, vnet: str, server: str, client: str) -> Verdict:
+        """A whole DHCP exchange on `vnet` between the router `server` and `client` (a guest name, or the IPv4 address
+        a host not in the plan leases): the request from 0.0.0.0 to the broadcast address and the renewal from the
+        lease to the server (udp 68 -> 67), the offer to the broadcast address and the ack to the lease (67 -> 68);
+        each through the sender's OUT, the VNet's forward and the receiver's IN chain (planned guests only)."""
+        server_guest = self.guests.get(server)
+        server_nic = self._nic_on(server_guest, vnet) if server_guest is not None else None
+        if server_guest is None or server_nic is None or server_nic.address is None:
+            raise FirewallModelError(f"{server!r} is no guest with an address on {vnet!r}")
+        client_guest = self.guests.get(client)
+        client_nic = self._nic_on(client_guest, vnet) if client_guest is not None else None
+        if client_guest is not None and (client_nic is None or client_nic.address is None):
+            raise FirewallModelError(f"guest {client!r} has no address on {vnet!r}")
+        lease = client_nic.address.ip if client_nic is not None else ipaddress.IPv4Address(client)  # type: ignore[union-attr]
+        router = server_nic.address.ip
+        c, srv = (client_guest, client_nic), (server_guest, server_nic)
+        legs = (
+            ("request", (*c, UNSPECIFIED), (*srv, BROADCAST), DHCP_CLIENT, DHCP_SERVER),
+            ("renewal", (*c, lease), (*srv, router), DHCP_CLIENT, DHCP_SERVER),
+            ("offer", (*srv, router), (*c, BROADCAST), DHCP_SERVER, DHCP_CLIENT),
+            ("ack", (*srv, router), (*c, lease), DHCP_SERVER, DHCP_CLIENT),
+        )
+        verdicts = [
+            self._judge(f"dhcp {name} on {vnet} ({a[2]}:{sp} -> {b[2]}:{dp})", a, b, "udp", dp, sp, [vnet])  # type: ignore[arg-type]
+            for name, a, b, sp, dp in legs
+        ]
+        return Verdict(all(v.ok for v in verdicts), " | ".join(v.reason for v in verdicts))
+
+    @staticmethod
+    def _nic_on(guest: Guest, vnet: str) -> Nic | None:
+        return next((n for n in guest.nics if n.bridge == vnet), None)
+
+    def reaches(self, src: str, dst: str, proto: str, port: int | None = None, sport: int | None = None) -> bool:
         """`allowed(...)` as a plain bool."""
-        return self.allowed(src, dst, proto, port).ok
+        return self.allowed(src, dst, proto, port, sport).ok
 
     # ------------------------------------------------------------------ matrix
 

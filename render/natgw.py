@@ -2,7 +2,8 @@
 
 The proxy VM holds the gateway address of every tenant VNet. Guests reach the world through it (SNAT to the
 WAN address); traffic between the tenant's own VNets is routed and left to the PVE firewall (VNet and guest
-rules) to filter; nothing from outside is forwarded in (published services go through the reverse proxy).
+rules) to filter; nothing from outside is forwarded in (published services go through the reverse proxy). With a
+DHCP server (render/dhcp.py) the router also hands out addresses and resolves names on the VNets with a range.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import ipaddress
 from collections.abc import Sequence
 
 from render.cloudinit import CloudConfig, WriteFile
+from render.dhcp import CONF_PATH as DHCP_CONF_PATH
+from render.dhcp import PACKAGE as DHCP_PACKAGE
+from render.dhcp import DhcpServer, dnsmasq_conf
+from render.dhcp import check_command as dhcp_check_command
 
 NAT_PATH = "/etc/nftables.d/proxcloud-gateway.nft"
 SYSCTL_PATH = "/etc/sysctl.d/60-proxcloud-forward.conf"
@@ -50,15 +55,24 @@ table ip {NAT_TABLE} {{
 """
 
 
-def with_gateway(cfg: CloudConfig, lans: Sequence[str], wan_address: str) -> CloudConfig:
-    """The same cloud-config, plus forwarding and the gateway ruleset loaded at boot."""
+def with_gateway(
+    cfg: CloudConfig, lans: Sequence[str], wan_address: str, dhcp: DhcpServer | None = None
+) -> CloudConfig:
+    """The same cloud-config, plus forwarding and the gateway ruleset loaded at boot, and with `dhcp` the DHCP and
+    DNS service of the VNets that declare a range (render/dhcp.py: dnsmasq, its config checked by dnsmasq itself
+    before the service is restarted on it)."""
     from dataclasses import replace
 
+    serve: tuple[tuple[str, ...], ...] = ()
+    if dhcp is not None:
+        check = " ".join(dhcp_check_command())
+        serve = (("sh", "-c", f"{check} && systemctl enable dnsmasq && systemctl restart dnsmasq"),)
     return replace(
         cfg,
-        packages=(*cfg.packages, "nftables"),
+        packages=(*cfg.packages, "nftables", *((DHCP_PACKAGE,) if dhcp is not None else ())),
         write_files=(
             *cfg.write_files,
+            *((WriteFile(DHCP_CONF_PATH, dnsmasq_conf(dhcp)),) if dhcp is not None else ()),
             WriteFile(SYSCTL_PATH, "net.ipv4.ip_forward = 1\n"),
             WriteFile(NAT_PATH, gateway_ruleset(lans, wan_address), permissions="0755"),
             WriteFile(
@@ -72,6 +86,7 @@ def with_gateway(cfg: CloudConfig, lans: Sequence[str], wan_address: str) -> Clo
             ("nft", "-c", "-f", "/etc/nftables.conf"),
             ("systemctl", "enable", "--now", "nftables"),
             ("systemctl", "restart", "nftables"),
+            *serve,
             *cfg.runcmd,
         ),
     )

@@ -1,5 +1,11 @@
-"""The provider edge router (setups B and D): gateway of every hosted /30 and /64, SNAT of tenant egress over the
-primary public IPv4, DNAT of declared port forwards and per-tenant secondary addresses; nftables + systemd-networkd.
+"""The provider edge router (setups B and D): gateway of every hosted /30, router of every hosted /64, SNAT of tenant
+egress over the primary public IPv4, DNAT of declared port forwards and per-tenant secondary addresses; nftables +
+systemd-networkd.
+
+IPv6 on a hosted link is routed, not on-link: the edge holds only the fixed link-local `fe80::1` there (the VM's
+IPv6 gateway) and routes the VM's /64 to the VM's own link-local address (EUI-64 of its fixed MAC). So the edge
+never asks the link for an address of the /64 (neighbour discovery only ever resolves link-local addresses), and
+the VM may use any address of its /64 - on its NIC, a loopback or a bridge of its own - without announcing it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from render.cloudinit import CloudConfig, WriteFile
 NETWORKD_DIR = "/etc/systemd/network"
 NFTABLES_PATH = "/etc/nftables.conf"
 TABLE = "proxcloud"
+# The edge's address on every hosted link: the VM's IPv6 gateway. One fixed link-local for all links (each VLAN is
+# its own link), so a VM's gateway never depends on the edge's MAC.
+EDGE_LINK_LOCAL = ipaddress.IPv6Address("fe80::1")
+LINK_LOCAL_64 = ipaddress.IPv6Network("fe80::/64")  # where the kernel's link-local addresses live
 RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 # ICMP the Internet needs to work (path MTU, errors, ping) and IPv6 neighbour discovery on every link.
 ICMP4 = ("echo-request", "destination-unreachable", "time-exceeded", "parameter-problem")
@@ -49,13 +59,15 @@ class Port:
 class HostedNet:
     """A hosted VM's (or a tenant edge's) link: its own VLAN on the internal NIC, an RFC 1918 /30 and a /64.
 
-    The router takes the first address of each (the gateway); the VM takes the second of the /30.
+    The router takes the first address of the /30 (the gateway), the VM the second. The /64 is routed to the VM's
+    link-local address `vm_link_local`; the router's IPv6 address on the link is `EDGE_LINK_LOCAL`.
     """
 
     name: str
     vlan: int
     ipv4: str
     ipv6: str
+    vm_link_local: str  # the VM's EUI-64 link-local (from its fixed MAC): next hop of the /64
     open_v6: tuple[Port, ...] = ()  # inbound IPv6 allowed to the /64 (routed, no NAT); nothing else comes in
 
 
@@ -110,8 +122,13 @@ def vm_address4(net: HostedNet) -> ipaddress.IPv4Address:
 
 
 def gateway6(net: HostedNet) -> ipaddress.IPv6Interface:
-    n = ipaddress.IPv6Network(net.ipv6)
-    return ipaddress.IPv6Interface(f"{n.network_address + 1}/{n.prefixlen}")
+    """The router's IPv6 address on the link (the VM's gateway): the fixed link-local, never one of the /64."""
+    return ipaddress.IPv6Interface(f"{EDGE_LINK_LOCAL}/{LINK_LOCAL_64.prefixlen}")
+
+
+def vm_address6(net: HostedNet) -> ipaddress.IPv6Address:
+    """The address cloud-init configures on the VM (as a /128: the rest of the /64 is the VM's to use)."""
+    return ipaddress.IPv6Network(net.ipv6).network_address + 2
 
 
 def reserved_ports(spec: RouterSpec) -> set[tuple[str, int]]:
@@ -191,6 +208,15 @@ def validate_router(spec: RouterSpec) -> None:
             nets6.append((n6, net.name))
         except ValueError as exc:
             errors.append(f"{where}: ipv6 {net.ipv6!r}: {exc}")
+        try:
+            hop = ipaddress.IPv6Address(net.vm_link_local)
+            if hop not in LINK_LOCAL_64 or hop == EDGE_LINK_LOCAL:
+                errors.append(
+                    f"{where}: vm_link_local {hop} must be the VM's own link-local address in {LINK_LOCAL_64} "
+                    f"(not the edge's {EDGE_LINK_LOCAL})"
+                )
+        except ValueError as exc:
+            errors.append(f"{where}: vm_link_local {net.vm_link_local!r}: {exc}")
         for p in net.open_v6:
             _proto(p.proto, where, errors)
             if not _port_ok(p.port):
@@ -416,11 +442,15 @@ def networkd_files(spec: RouterSpec) -> dict[str, str]:
                     [
                         ("Description", f"gateway of hosted {net.name}"),
                         ("Address", gateway4(net)),
+                        # IPv6: only the fixed link-local here (beside the kernel's own); no address of the /64 and
+                        # no router advertisements: the VM's gateway is configured, its /64 routed below.
                         ("Address", gateway6(net)),
                         ("IPv6AcceptRA", "no"),
+                        ("IPv6SendRA", "no"),
                         ("IPForward", "yes"),
                     ],
                 ),
+                ("Route", [("Destination", ipaddress.IPv6Network(net.ipv6)), ("Gateway", net.vm_link_local)]),
             ]
         )
     return files

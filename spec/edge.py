@@ -14,7 +14,11 @@ from spec.errors import Problem
 from spec.models import VXLAN_OVERHEAD, StackSettings, TenantFile
 from spec.platform import EdgePlan, Forward, HostedNet, Nic, Secondary, Tenant, Vm
 
-PUBLIC_NIC, TRANSIT_NIC = "ens18", "ens19"  # net0 and net1 of a PVE virtio VM (PCI slots 0x12, 0x13)
+# Interface names inside the edge VM. PVE's NoCloud network-config names each NIC that has an ip config `eth<N>`
+# by its MAC (qemu-server PVE/QemuServer/Cloudinit.pm `nocloud_network`), and cloud-init renames the NIC to it: the
+# public net0 is eth0. The trunk net1 has no ip config, so nothing renames it and it keeps the kernel's predictable
+# name for its PCI slot 0x13 (qemu-server's address of net1): ens19.
+PUBLIC_NIC, TRANSIT_NIC = "eth0", "ens19"
 
 
 def _hosted(tenants: list[Tenant], transit: str) -> list[HostedNet]:
@@ -22,8 +26,10 @@ def _hosted(tenants: list[Tenant], transit: str) -> list[HostedNet]:
     for t in tenants:
         for vm in t.vms:
             for nic in vm.nics:
-                if nic.bridge == transit and nic.vlan is not None and nic.ipv4 is not None and nic.ipv6 is not None:
-                    out.append(HostedNet(f"{t.name}-{vm.name}", nic.vlan, nic.ipv4.network, nic.ipv6.network))
+                if nic.bridge == transit and nic.vlan is not None and nic.ipv4 is not None and nic.routed6 is not None:
+                    out.append(
+                        HostedNet(f"{t.name}-{vm.name}", nic.vlan, nic.ipv4.network, nic.routed6, nic.link_local)
+                    )
     return out
 
 
@@ -109,7 +115,7 @@ def router_spec(plan: EdgePlan, settings: StackSettings) -> RouterSpec:
         public_ipv6=str(e.public_ipv6),
         gateway6=str(e.gateway6),
         internal_nic=TRANSIT_NIC,
-        hosted=tuple(RouterNet(h.name, h.vlan, str(h.ipv4), str(h.ipv6)) for h in plan.hosted),
+        hosted=tuple(RouterNet(h.name, h.vlan, str(h.ipv4), str(h.ipv6), str(h.vm_link_local)) for h in plan.hosted),
         forwards=tuple(PortForward(f.proto, f.public_port, str(f.target), f.target_port) for f in plan.forwards),
         secondaries=tuple(
             SecondaryAddress(str(s.address), str(s.target), (Port("tcp", 80), Port("tcp", 443)))

@@ -3,7 +3,8 @@
 This is the policy (data); components/firewall.py turns it into PVE firewall resources, and the reachability
 proof (tests/proofs/test_reachability.py) checks the planned firewall against an intended matrix written there
 by hand. North-south: only the proxies (80/443) and declared forwards are reachable from outside. East-west: a
-guest accepts only what its role needs, from the roles that need it.
+guest accepts only what its role needs, from the roles that need it. On a VNet with a DHCP range, its hosts (the
+tenant's own VMs, not in the plan: `CLIENTS`) reach their router for DHCP and DNS, and the router answers them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from spec.platform import Platform, Tenant, Vm
 Guest = Vm | Container
 
 INTERNET = "internet"
+CLIENTS = "clients"  # every host of one VNet (Flow.vnet), the tenant's own VMs included: DHCP and DNS at the router
+DHCP_SERVER, DHCP_CLIENT, DNS = 67, 68, 53  # udp ports of DHCP (RFC 2131 section 4.1) and DNS
 
 # role -> (source role, protocol, port, why). Sources are roles of the same tenant, or "internet".
 ROLE_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
@@ -54,7 +57,9 @@ class Flow:
     proto: str
     port: int
     why: str
-    source_cidrs: tuple[str, ...] = ()  # for "internet": only these networks (empty: the whole internet)
+    source_cidrs: tuple[str, ...] = ()  # for "internet" and CLIENTS: only these networks (empty: any address)
+    vnet: str | None = None  # for CLIENTS: the VNet whose hosts send or receive it
+    sport: int | None = None  # a fixed source port (DHCP: clients send from 68, the server from 67)
 
 
 def source_address(src: Guest, dst: Guest) -> ipaddress.IPv4Address | None:
@@ -94,6 +99,33 @@ def tenant_flows(t: Tenant) -> list[Flow]:
     return flows
 
 
+def dhcp_flows(t: Tenant) -> list[Flow]:
+    """DHCP and DNS between a tenant's router (its proxy) and the hosts of every VNet that declares a DHCP range.
+
+    A client has no address until it has a lease: its requests come from 0.0.0.0 to the broadcast address, and the
+    router's offers go to the broadcast address or to an address conntrack has never seen, so neither direction is
+    a reply the firewall lets through by state: each is a flow of its own."""
+    if t.proxy is None:
+        return []
+    router = t.proxy.name
+    flows: list[Flow] = []
+    for v in t.vnets:
+        if v.dhcp is None:
+            continue
+        lan = (str(v.cidr),)
+        flows += [
+            Flow(t.name, CLIENTS, router, "udp", DHCP_SERVER, f"DHCP: hosts of {v.id} ask their router for a lease",
+                 vnet=v.id, sport=DHCP_CLIENT),
+            Flow(t.name, router, CLIENTS, "udp", DHCP_CLIENT, f"DHCP: the router's offers and acks on {v.id}",
+                 vnet=v.id, sport=DHCP_SERVER),
+            Flow(t.name, CLIENTS, router, "udp", DNS, f"DNS: the router resolves for the hosts of {v.id}",
+                 source_cidrs=lan, vnet=v.id),
+            Flow(t.name, CLIENTS, router, "tcp", DNS, f"DNS over TCP (long answers) for the hosts of {v.id}",
+                 source_cidrs=lan, vnet=v.id),
+        ]  # fmt: skip
+    return flows
+
+
 def forward_flows(platform: Platform) -> list[Flow]:
     """Declared forwards: the hosted VM accepts its port from the internet (DNAT keeps the source)."""
     if platform.edge is None:
@@ -126,7 +158,11 @@ def edge_flows(platform: Platform) -> list[Flow]:
 
 
 def all_flows(platform: Platform) -> list[Flow]:
-    return [f for t in platform.tenants for f in tenant_flows(t)] + forward_flows(platform) + edge_flows(platform)
+    return (
+        [f for t in platform.tenants for f in tenant_flows(t) + dhcp_flows(t)]
+        + forward_flows(platform)
+        + edge_flows(platform)
+    )
 
 
 @dataclass(frozen=True)

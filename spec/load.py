@@ -13,13 +13,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from render.router import EDGE_LINK_LOCAL
 from spec.containers import Container
+from spec.dhcp import check_dhcp
 from spec.drill import check_drill
 from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
 from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
 from spec.notifications import check_notifications
-from spec.platform import Nic, Platform, Tenant, Vm, Vnet
+from spec.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
 
 CONFIG_NAMESPACE = "proxcloud"
 # libyaml's parser (in PyYAML's wheels) reads tenant files 7x faster than the pure-Python one (90% of the spec
@@ -107,7 +109,9 @@ def hosted_net(
 def _hosted_nic(
     vm_id: int, nic: int, vlan: int, net4: ipaddress.IPv4Network, net6: ipaddress.IPv6Network, settings: StackSettings
 ) -> Nic:
-    """A NIC on the transit VNet, tagged with its VLAN: VM .2/30 and ::2/64, the edge .1 and ::1."""
+    """A NIC on the transit VNet, tagged with its VLAN: VM .2/30 with the edge .1 as gateway; the /64 routed to the
+    NIC's link-local (render/router.py), so the VM configures ::2 of it as a /128 (nothing of the /64 is on the link;
+    ::2 keeps the address hosted VMs had when the /64 was on-link) with the edge's fixed link-local as gateway."""
     assert settings.edge is not None
     return Nic(
         bridge=settings.edge.transit_vnet,
@@ -116,8 +120,9 @@ def _hosted_nic(
         gateway4=net4.network_address + 1,
         mtu=settings.underlay.mtu - VXLAN_OVERHEAD,
         mac=_mac(vm_id, nic),
-        ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 2}/64"),
-        gateway6=net6.network_address + 1,
+        ipv6=ipaddress.IPv6Interface(f"{net6.network_address + 2}/128"),
+        gateway6=EDGE_LINK_LOCAL,
+        routed6=net6,
     )
 
 
@@ -322,7 +327,8 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
             problems.append(Problem(source, f"vnets[{i}].vni", "no default VNI past 99 VNets", "set vni explicitly"))
         vni = v.vni if v.vni is not None else tf.number * VNIS_PER_TENANT + i + 1
         gateway = v.gateway if v.gateway is not None else next(v.cidr.hosts())
-        vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description))
+        dhcp = DhcpPool(v.dhcp.start, v.dhcp.end, v.dhcp.lease_time) if v.dhcp is not None else None
+        vnets.append(Vnet(v.id, tf.zone.id, vni, v.cidr, gateway, mtu, v.description, dhcp))
     vms, vm_problems = _resolve_vms(tf, source, settings, {v.id: v for v in vnets})
     problems += vm_problems
     containers, ct_problems = _resolve_containers(tf, source, settings, {v.id: v for v in vnets})
@@ -356,6 +362,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         backup_allowance_gb=tf.backup_allowance_gb,
         retiring=tf.retiring,
     )
+    problems += check_dhcp(tenant, settings)
     return tenant, problems
 
 

@@ -137,6 +137,37 @@ class ZoneSpec(_Strict):
     )
 
 
+LEASE_TIME = re.compile(r"([1-9][0-9]*)([mhdw]?)")  # dnsmasq's lease time: seconds, or minutes/hours/days/weeks
+LEASE_SECONDS = {"": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class DhcpSpec(_Strict):
+    """A DHCP range on a tenant VNet, served by the tenant's router (its proxy) with itself as gateway and resolver.
+
+    Checked at load against the VNet (inside its subnet, not the gateway) and every static address the spec gives a
+    guest there (spec/dhcp.py)."""
+
+    start: ipaddress.IPv4Address = Field(description="First address handed out.")
+    end: ipaddress.IPv4Address = Field(description="Last address handed out (at least start).")
+    lease_time: str = Field(
+        default="12h", description="Lease time: seconds, or a number with m, h, d or w (dnsmasq; at least 2m)."
+    )
+
+    @field_validator("lease_time")
+    @classmethod
+    def _lease(cls, v: str) -> str:
+        match = LEASE_TIME.fullmatch(v)
+        if match is None or int(match[1]) * LEASE_SECONDS[match[2]] < 120:
+            raise ValueError(f"'{v}' is not a lease time of at least two minutes (e.g. 1h, 12h, 7d)")
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> DhcpSpec:
+        if self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
 class VnetSpec(_Strict):
     """One overlay network of the tenant, with one IPv4 subnet."""
 
@@ -154,6 +185,10 @@ class VnetSpec(_Strict):
     description: VnetAlias | None = Field(
         default=None,
         description="Shown as the VNet alias in PVE: letters, digits, spaces and . _ - ( ), at most 256 characters.",
+    )
+    dhcp: DhcpSpec | None = Field(
+        default=None,
+        description="DHCP range served by the tenant's router (setup D: for the tenant's own VMs); none when omitted.",
     )
 
     @field_validator("cidr", mode="before")

@@ -24,6 +24,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class DhcpPool:
+    """Addresses the tenant's router hands out on a VNet (dnsmasq), and for how long."""
+
+    start: ipaddress.IPv4Address
+    end: ipaddress.IPv4Address
+    lease_time: str
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, ipaddress.IPv4Address) and self.start <= address <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
 class Vnet:
     """A VNet with its allocated VNI and its single IPv4 subnet."""
 
@@ -34,6 +49,15 @@ class Vnet:
     gateway: ipaddress.IPv4Address
     mtu: int
     description: str | None
+    dhcp: DhcpPool | None = None  # served by the tenant's router (render/dhcp.py)
+
+
+def eui64_link_local(mac: str) -> ipaddress.IPv6Address:
+    """The EUI-64 link-local address the kernel (and systemd-networkd's default) derives from a MAC address."""
+    octets = [int(x, 16) for x in mac.split(":")]
+    octets[0] ^= 0x02
+    eui = [*octets[:3], 0xFF, 0xFE, *octets[3:]]
+    return ipaddress.IPv6Address(bytes([0xFE, 0x80, 0, 0, 0, 0, 0, 0, *eui]))
 
 
 @dataclass(frozen=True)
@@ -48,14 +72,12 @@ class Nic:
     ipv6: ipaddress.IPv6Interface | None = None
     gateway6: ipaddress.IPv6Address | None = None
     vlan: int | None = None
+    routed6: ipaddress.IPv6Network | None = None  # setup B: the /64 the edge routes to this NIC's link-local
 
     @property
     def link_local(self) -> ipaddress.IPv6Address:
         """The NIC's EUI-64 link-local address (where setup B routes the VM's /64)."""
-        octets = [int(x, 16) for x in self.mac.split(":")]
-        octets[0] ^= 0x02
-        eui = [*octets[:3], 0xFF, 0xFE, *octets[3:]]
-        return ipaddress.IPv6Address(bytes([0xFE, 0x80, 0, 0, 0, 0, 0, 0, *eui]))
+        return eui64_link_local(self.mac)
 
 
 @dataclass(frozen=True)
@@ -168,12 +190,13 @@ TenantSpec = Tenant  # the name components use, beside their own Tenant componen
 
 @dataclass(frozen=True)
 class HostedNet:
-    """A VLAN on the transit VNet: a /30 and a /64 between the provider edge and one VM."""
+    """A VLAN on the transit VNet: a /30 between the provider edge and one VM, and a /64 routed to the VM."""
 
     name: str  # <tenant>-<vm>
     vlan: int
     ipv4: ipaddress.IPv4Network
-    ipv6: ipaddress.IPv6Network
+    ipv6: ipaddress.IPv6Network  # routed to the VM's link-local: nothing of it is on the link
+    vm_link_local: ipaddress.IPv6Address  # EUI-64 of the VM's fixed MAC
 
     @property
     def vm_address(self) -> ipaddress.IPv4Address:

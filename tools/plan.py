@@ -133,14 +133,17 @@ def _mid(text: str) -> str:
 
 
 def render_mermaid(stack: str, recording: Recording) -> str:
-    """Topology: cluster nodes with their VTEPs, per tenant (pool) its zone, VNets with VNIs and CIDRs and its
-    guests on them; the provider's transit VNet and edge; the public bridge."""
+    """Topology: cluster nodes with their VTEPs, per tenant (pool) its zone, VNets with VNIs, CIDRs and DHCP ranges
+    and its guests on them; the provider's transit VNet and edge; the public bridge."""
     zones = recording.by_type("proxmoxve:sdn/zone/vxlan:Vxlan")
     vnets = recording.by_type("proxmoxve:sdn/vnet:Vnet")
     guests = recording.by_type("proxmoxve:index/vmLegacy:VmLegacy") + recording.by_type(
         "proxmoxve:index/containerLegacy:ContainerLegacy"
     )
     cidrs = {s.inputs.get("vnet"): s.inputs.get("cidr") for s in recording.by_type("proxmoxve:sdn/subnet:Subnet")}
+    dhcp = {
+        v: r for p in recording.by_type("proxcloud:index:ReverseProxy") for v, r in (p.inputs.get("dhcp") or {}).items()
+    }
     pools = [p.inputs["poolId"] for p in recording.by_type("proxmoxve:index/poolLegacy:PoolLegacy")]
     zone_pool = {}
     for t in recording.by_type("proxcloud:index:Tenant"):
@@ -164,6 +167,7 @@ def render_mermaid(stack: str, recording: Recording) -> str:
                 if v.inputs.get("zone") == zid:
                     vid = v.inputs["resourceId"]
                     extra = cidrs.get(vid) or ("VLAN-aware" if v.inputs.get("vlanAware") else "")
+                    extra += f"<br/>DHCP {dhcp[vid]}" if vid in dhcp else ""
                     lines.append(f'    vnet_{_mid(vid)}(["VNet {vid}<br/>VNI {v.inputs.get("tag")}<br/>{extra}"])')
                     lines.append(f"    zone_{_mid(zid)} --- vnet_{_mid(vid)}")
         for g in guests:

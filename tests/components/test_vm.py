@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from render.router import nftables_ruleset
+from spec.platform import Platform, eui64_link_local
 from tests.render.cloudinit_schema import assert_valid_cloud_config
+from tests.render.pve_network import guest_networkd, nocloud_network
 from tools.mockengine import Recording
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
@@ -45,9 +48,46 @@ def test_dedicated_network_of_a_hosted_vm(plan_dev: Recording) -> None:
     assert nic["bridge"] == "transit" and nic["vlanId"] == 301  # tenant number 3 * 100 + slot 1
     ip = www["initialization"]["ipConfigs"][0]
     assert ip["ipv4"] == {"address": "10.200.4.182/30", "gateway": "10.200.4.181"}
-    assert ip["ipv6"] == {"address": "2001:db8:200:12d::2/64", "gateway": "2001:db8:200:12d::1"}
+    assert ip["ipv6"] == {"address": "2001:db8:200:12d::2/128", "gateway": "fe80::1"}  # its /64 is routed to it
     transit = plan_dev.one("proxmoxve:sdn/vnet:Vnet", "edge-transit").inputs
     assert transit["vlanAware"] is True and transit["zone"] == "provider"
+
+
+def test_hosted_vms_boot_with_their_64_routed_to_them(plan_dev: Recording, spec_dev: Platform, tmp_path: Path) -> None:
+    """What a hosted VM (and a tenant proxy's uplink) configures on PVE, through the real cloud-init renderer: ::2 of
+    its /64 as a /128 and the default route via the edge's fixed link-local, on the NIC whose MAC gives the
+    link-local the edge routes the /64 to."""
+    assert spec_dev.edge is not None
+    hosted = {h.name.split("-", 1)[1]: h for h in spec_dev.edge.hosted}
+    vms = {v.inputs["name"]: v.inputs for v in plan_dev.by_type(VM)}
+    assert {"verein-www", "verein-cloud", "alpha-proxy"} <= set(hosted)
+    for name, net in hosted.items():
+        devices, configs = vms[name]["networkDevices"], vms[name]["initialization"]["ipConfigs"]
+        index = next(i for i, d in enumerate(devices) if d.get("vlanId") == net.vlan)
+        macs = [d["macAddress"] for d in devices[: len(configs)]]
+        (tmp_path / name).mkdir()
+        files = guest_networkd(nocloud_network(macs, configs, ["9.9.9.9"]), tmp_path / name)
+        text = files[f"10-cloud-init-eth{index}.network"]
+        assert f"MACAddress={devices[index]['macAddress'].lower()}" in text
+        assert eui64_link_local(devices[index]["macAddress"]) == net.vm_link_local
+        assert f"Address={net.ipv6.network_address + 2}/128" in text and "[Route]\nGateway=fe80::1\n" in text
+
+
+def test_the_edge_renders_for_the_interface_names_it_boots_with(
+    plan_dev: Recording, spec_dev: Platform, tmp_path: Path
+) -> None:
+    """cloud-init names the edge's public NIC (the one with an ip config) eth0, which the edge's networkd files and
+    nftables rules use; the trunk has no ip config, so cloud-init leaves it alone (its name is the kernel's)."""
+    from spec.edge import TRANSIT_NIC, router_spec
+
+    assert spec_dev.edge is not None
+    edge = plan_dev.one(VM, "edge-router-vm").inputs
+    devices, configs = edge["networkDevices"], edge["initialization"]["ipConfigs"]
+    files = guest_networkd(nocloud_network([d["macAddress"] for d in devices], configs, []), tmp_path)
+    named = {line.split("=", 1)[1] for text in files.values() for line in text.splitlines() if line.startswith("Name=")}
+    spec = router_spec(spec_dev.edge, spec_dev.settings)
+    assert named == {spec.public_nic} and spec.internal_nic == TRANSIT_NIC not in named
+    assert f'iifname "{spec.public_nic}"' in nftables_ruleset(spec)
 
 
 def test_user_data_snippet_is_valid_cloud_config(plan: Recording, tmp_path: Path) -> None:

@@ -404,3 +404,70 @@ def test_differences_explain_each_unintended_flow() -> None:
     removed = edit(topology(), "web-fw-rules", lambda i: i["rules"].pop(0))
     (closed,) = FirewallModel.from_recording(removed).differences(INTENDED, PROBES)
     assert closed.startswith("CLOSED but intended: edge (192.168.10.2) -> web (192.168.10.10) tcp/80")
+
+
+# ---------------------------------------------------------------- source ports, PVE's dhcp option, DHCP exchanges
+
+
+def dhcp_topology(server_rule: bool = True, client_dhcp: bool = True) -> Recording:
+    """The edge serves DHCP on t1web (a rule for udp 68->67 on net1, the VNet forwarding both ways); web is a client."""
+    rec = topology()
+    edge_rules = next(r for r in rec.resources if r.name == "edge-fw-rules").inputs["rules"]
+    if server_rule:
+        edge_rules.insert(
+            0,
+            {"type": "in", "action": "ACCEPT", "proto": "udp", "sport": "68", "dport": "67", "iface": "net1",
+             "dest": "192.168.10.2,255.255.255.255"},
+        )  # fmt: skip
+    next(r for r in rec.resources if r.name == "web-fw-options").inputs["dhcp"] = client_dhcp
+    rec.resources.append(
+        reg(
+            VNET_FW,
+            "t1web-fw",
+            {
+                "vnet": "t1web",
+                "options": {"enable": True, "policy_forward": "DROP"},
+                "rules": [
+                    {"type": "forward", "action": "ACCEPT", "proto": "udp", "sport": "68", "dport": "67",
+                     "dest": "192.168.10.2,255.255.255.255"},
+                    {"type": "forward", "action": "ACCEPT", "proto": "udp", "sport": "67", "dport": "68",
+                     "source": "192.168.10.2"},
+                    {"type": "forward", "action": "ACCEPT", "proto": "tcp", "dport": "80", "source": "192.168.10.2"},
+                ],
+            },
+        )
+    )  # fmt: skip
+    return rec
+
+
+def test_a_rule_with_a_source_port_matches_only_that_port() -> None:
+    model = FirewallModel.from_recording(dhcp_topology())
+    assert model.reaches("192.168.10.50", "edge", "udp", 67, sport=68)
+    assert not model.reaches("192.168.10.50", "edge", "udp", 67)  # from an ephemeral port: no rule matches
+    assert not model.reaches("192.168.10.50", "edge", "udp", 67, sport=69)
+
+
+def test_a_dhcp_exchange_passes_for_an_unplanned_host_and_for_a_client_guest() -> None:
+    model = FirewallModel.from_recording(dhcp_topology())
+    for client in ("192.168.10.50", "web"):
+        verdict = model.dhcp("t1web", "edge", client)
+        assert verdict, verdict.reason
+    assert "web OUT: dhcp option on: allow-dhcp-out" in model.dhcp("t1web", "edge", "web").reason
+
+
+def test_twin_dhcp_fails_without_the_servers_rule_or_the_clients_option() -> None:
+    no_rule = FirewallModel.from_recording(dhcp_topology(server_rule=False)).dhcp("t1web", "edge", "192.168.10.50")
+    assert not no_rule and "edge IN: no rule matched, policy DROP" in no_rule.reason
+    no_option = FirewallModel.from_recording(dhcp_topology(client_dhcp=False)).dhcp("t1web", "edge", "web")
+    assert not no_option and "web OUT: dhcp option off: block-dhcp-out" in no_option.reason
+
+
+def test_the_dhcp_option_off_blocks_even_where_rules_would_accept() -> None:
+    """proxmox-firewall's block-dhcp-in comes before the guest's rules: an accept-all rule does not help."""
+    rec = edit(
+        dhcp_topology(client_dhcp=False),
+        "web-fw-rules",
+        lambda i: i["rules"].insert(0, {"type": "in", "action": "ACCEPT"}),
+    )
+    verdict = FirewallModel.from_recording(rec).allowed("edge", "web", "udp", 68, sport=67)
+    assert not verdict and "dhcp option off: block-dhcp-in" in verdict.reason

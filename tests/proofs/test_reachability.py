@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from proofs.firewall import GROUP, RULES, VNET_FW, FirewallModel
+from proofs.firewall import GROUP, OPTIONS, RULES, VNET_FW, FirewallModel, FirewallModelError
 from tools.mockengine import Recording
 
 WEB = {("tcp", 80), ("tcp", 443)}
@@ -29,11 +29,14 @@ INTENDED: dict[tuple[str, str], set[tuple[str, int | None]]] = {
 }
 INTENDED[("rproxy", "humhub")] = {("tcp", 80)}  # setup A: HumHub only behind the rProxy, port 80
 INTENDED[("rproxy", "humhub-test")] = {("tcp", 80)}
+DNS = {("udp", 53), ("tcp", 53)}
 for t in ("alpha", "beta"):  # setup D: Grafana and Chronograf behind the proxy; InfluxDB only for those two
     INTENDED[(f"{t}-proxy", f"{t}-grafana")] = {("tcp", 3000)}
     INTENDED[(f"{t}-proxy", f"{t}-chronograf")] = {("tcp", 8888)}
     INTENDED[(f"{t}-grafana", f"{t}-influxdb")] = {("tcp", 8086)}
     INTENDED[(f"{t}-chronograf", f"{t}-influxdb")] = {("tcp", 8086)}
+    for guest in ("influxdb", "grafana", "chronograf"):  # setup D's VNets have DHCP: the router is their resolver
+        INTENDED[(f"{t}-{guest}", f"{t}-proxy")] = DNS
 # setup C: WordPress split in two tiers, Zabbix frontend and Vaultwarden behind the proxy, and Zabbix both ways
 INTENDED[("keepers-proxy", "keepers-wp-web")] = {("tcp", 80)}
 INTENDED[("keepers-wp-web", "keepers-wp-db")] = {("tcp", 3306)}
@@ -74,6 +77,105 @@ def test_every_allowed_rule_says_why(plan_dev: Recording) -> None:
                 assert len(rule.get("comment", "")) > 5, (r.name, rule)
     for r in plan_dev.by_type(VNET_FW):
         assert all(len(rule["comment"]) > 5 for rule in r.inputs["rules"])
+
+
+# ------------------------------------------------------------------ DHCP (setup D's VNets declare ranges)
+
+# (VNet, its router, an address of its range that no declared guest has: a tenant's own VM), from tenants/*.yaml
+DHCP_VNETS = [
+    ("alphaweb", "alpha-proxy", "192.168.10.150"),
+    ("alphadb", "alpha-proxy", "192.168.20.150"),
+    ("betaweb", "beta-proxy", "192.168.30.150"),
+    ("betadb", "beta-proxy", "192.168.40.150"),
+]
+DECLARED_CLIENTS = [(f"{t}web", f"{t}-proxy", f"{t}-{g}") for t in ("alpha", "beta") for g in ("grafana", "influxdb")]
+
+
+@pytest.mark.parametrize(("vnet", "router", "lease"), DHCP_VNETS)
+def test_dhcp_and_dns_on_every_vnet_with_a_range(plan: Recording, vnet: str, router: str, lease: str) -> None:
+    model = FirewallModel.from_recording(plan)
+    verdict = model.dhcp(vnet, router, lease)
+    assert verdict, verdict.reason
+    assert model.reaches(lease, router, "udp", 53) and model.reaches(lease, router, "tcp", 53)
+    assert not model.reaches(lease, router, "tcp", 22)  # the router itself: DHCP and DNS only
+
+
+@pytest.mark.parametrize(("vnet", "router", "guest"), DECLARED_CLIENTS)
+def test_declared_guests_can_take_their_fixed_lease(plan_dev: Recording, vnet: str, router: str, guest: str) -> None:
+    verdict = FirewallModel.from_recording(plan_dev).dhcp(vnet, router, guest)
+    assert verdict, verdict.reason
+
+
+def test_no_dhcp_where_no_range_is_declared_nor_across_tenants(plan_dev: Recording) -> None:
+    model = FirewallModel.from_recording(plan_dev)
+    assert not model.dhcp("comlan", "rproxy", "10.10.10.150")  # setup A's LAN: static addresses only
+    assert not model.dhcp("keepweb", "keepers-proxy", "192.168.50.150")
+    assert not model.reaches("192.168.10.150", "beta-proxy", "udp", 53)  # another tenant's resolver
+    with pytest.raises(FirewallModelError):  # beta's router has no NIC on alpha's VNet at all
+        model.dhcp("alphaweb", "beta-proxy", "192.168.10.150")
+
+
+def test_twin_dhcp_needs_the_routers_rule(plan_dev: Recording) -> None:
+    def drop_dhcp(inputs: dict) -> dict:
+        return {**inputs, "rules": [r for r in inputs["rules"] if r.get("dport") != "67"]}
+
+    broken = FirewallModel.from_recording(_edit(plan_dev, "firewall-alpha-proxy-rules", drop_dhcp))
+    verdict = broken.dhcp("alphaweb", "alpha-proxy", "192.168.10.150")
+    assert not verdict and "alpha-proxy IN: " in verdict.reason
+    assert FirewallModel.from_recording(plan_dev).dhcp("betaweb", "beta-proxy", "192.168.30.150")  # others keep it
+
+
+def test_twin_dhcp_needs_the_vnets_rules_both_ways(plan_dev: Recording) -> None:
+    for port in ("67", "68"):
+
+        def drop(inputs: dict, port: str = port) -> dict:
+            return {**inputs, "rules": [r for r in inputs["rules"] if r.get("dport") != port]}
+
+        broken = FirewallModel.from_recording(_edit(plan_dev, "firewall-alphadb-vnet", drop))
+        verdict = broken.dhcp("alphadb", "alpha-proxy", "192.168.20.150")
+        assert not verdict and "vnet alphadb forward: no rule matched, policy DROP" in verdict.reason
+
+
+def test_twin_a_client_without_the_dhcp_option_gets_no_lease(plan_dev: Recording) -> None:
+    off = _edit(plan_dev, "firewall-alpha-grafana-options", lambda i: {**i, "dhcp": False})
+    verdict = FirewallModel.from_recording(off).dhcp("alphaweb", "alpha-proxy", "alpha-grafana")
+    assert not verdict and "alpha-grafana OUT: dhcp option off: block-dhcp-out" in verdict.reason
+
+
+def test_dhcp_option_only_on_dhcp_clients(plan: Recording) -> None:
+    """On for guests of a VNet with a range (they hold fixed leases there), off for the routers and everyone else."""
+    options = {
+        r.name.removeprefix("firewall-").removesuffix("-options"): r.inputs["dhcp"] for r in plan.by_type(OPTIONS)
+    }
+    on = {name for name, dhcp in options.items() if dhcp}
+    assert on == {f"{t}-{g}" for t in ("alpha", "beta") for g in ("influxdb", "grafana", "chronograf")}
+
+
+def ipv6_capable_rules(plan: Recording) -> list[str]:
+    """Rules that could let IPv6 in: one naming an IPv6 address, or one with neither source nor destination (PVE
+    applies those to both families). The proof is IPv4-only; with none of these, every guest's IPv6 input is its
+    DROP policy (PVE itself passes only NDP and ICMPv6 errors), e.g. nothing reaches a hosted /64."""
+    out = []
+    for r in plan.by_type(RULES) + plan.by_type(GROUP) + plan.by_type(VNET_FW):
+        for i, rule in enumerate(r.inputs.get("rules", [])):
+            if rule.get("securityGroup") or rule.get("type") not in ("in", "forward"):
+                continue
+            addresses = [a for key in ("source", "dest") for a in str(rule.get(key) or "").split(",") if a]
+            if not addresses or any(":" in a and not a.startswith("+") for a in addresses):
+                out.append(f"{r.name} rule {i}: {rule}")
+    return out
+
+
+def test_no_rule_lets_ipv6_in(plan: Recording) -> None:
+    assert ipv6_capable_rules(plan) == []
+
+
+def test_twin_an_ipv6_rule_is_seen(plan_dev: Recording) -> None:
+    def open_v6(inputs: dict) -> dict:
+        extra = {"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "22", "source": "2001:db8::/32"}
+        return {**inputs, "rules": [*inputs["rules"], extra, {**extra, "source": None}]}
+
+    assert len(ipv6_capable_rules(_edit(plan_dev, "firewall-verein-www-rules", open_v6))) == 2
 
 
 def _edit(plan: Recording, name: str, change) -> Recording:

@@ -81,3 +81,23 @@ def test_egress_is_natted_and_inbound_is_dropped(tmp_path: Path) -> None:
             check=False,
         )
         assert inbound.returncode != 0 and "timed out" in inbound.stderr
+
+
+def test_with_gateway_adds_dhcp_only_when_given() -> None:
+    from render.cloudinit import CloudConfig
+    from render.dhcp import CONF_PATH, DhcpLan, DhcpServer, dnsmasq_conf
+    from render.natgw import with_gateway
+
+    base = CloudConfig(hostname="gw", ssh_keys=(), runcmd=(("caddy", "start"),))
+    plain = with_gateway(base, ["192.168.10.0/24"], "10.9.0.1")
+    assert "dnsmasq" not in plain.packages and all(f.path != CONF_PATH for f in plain.write_files)
+    server = DhcpServer(
+        (DhcpLan("web", "192.168.10.1", "192.168.10.0/24", "192.168.10.100", "192.168.10.199", "12h", 1450),)
+    )
+    served = with_gateway(base, ["192.168.10.0/24"], "10.9.0.1", server)
+    assert "dnsmasq" in served.packages
+    assert [f.content for f in served.write_files if f.path == CONF_PATH] == [dnsmasq_conf(server)]
+    commands = [" ".join(c) for c in served.runcmd]
+    check = next(i for i, c in enumerate(commands) if "dnsmasq --test" in c)
+    assert commands.index("systemctl restart nftables") < check < commands.index("caddy start")
+    assert commands[check].endswith("&& systemctl restart dnsmasq")  # never restarted on a config it refuses

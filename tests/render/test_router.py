@@ -1,6 +1,8 @@
 """The provider edge router: the nftables ruleset passes `nft -c` in a throwaway namespace and, loaded into a
-namespace lab (router, Internet, two hosted VMs), really does SNAT, DNAT, isolation and default drop; the networkd
-files use only documented sections and keys and carry the gateways; bad specs are refused."""
+namespace lab (router, Internet, two hosted VMs) addressed from the rendered networkd files, really does SNAT, DNAT,
+isolation and default drop, and routes each VM's /64 to the VM's link-local with no neighbour discovery for the
+/64 on the link; the networkd files use only documented sections and keys and carry the gateways and routes; bad
+specs are refused."""
 
 from __future__ import annotations
 
@@ -10,23 +12,35 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from render.router import (
+    EDGE_LINK_LOCAL,
     HostedNet,
     Port,
     PortForward,
     RouterSpec,
     SecondaryAddress,
+    gateway4,
+    gateway6,
     networkd_files,
     nftables_ruleset,
     validate_router,
+    vlan_link,
+    vm_address4,
+    vm_address6,
 )
+from spec.platform import eui64_link_local
 from tests.render.netns import netns, nft_check, run
+from tests.render.pve_network import apply_networkd, guest_networkd, nocloud_network
+
+# The hosted VMs' fixed MACs (the spec derives them from the VM ID); their /64s are routed to these link-locals.
+V1_MAC, V2_MAC = "02:00:00:00:01:01", "02:00:00:00:01:02"
+V1_LL, V2_LL = str(eui64_link_local(V1_MAC)), str(eui64_link_local(V2_MAC))
 
 SPEC = RouterSpec(
     public_nic="ens18",
@@ -36,8 +50,8 @@ SPEC = RouterSpec(
     gateway6="2001:db8::1",
     internal_nic="ens19",
     hosted=(
-        HostedNet("t1-web", 101, "10.100.0.0/30", "2001:db8:1:1::/64", open_v6=(Port("tcp", 443),)),
-        HostedNet("t2-edge", 102, "10.100.0.4/30", "2001:db8:1:2::/64"),
+        HostedNet("t1-web", 101, "10.100.0.0/30", "2001:db8:1:1::/64", V1_LL, open_v6=(Port("tcp", 443),)),
+        HostedNet("t2-edge", 102, "10.100.0.4/30", "2001:db8:1:2::/64", V2_LL),
     ),
     forwards=(PortForward("tcp", 2222, "10.100.0.2", 22),),
     secondaries=(SecondaryAddress("203.0.113.20", "10.100.0.6"),),
@@ -101,7 +115,9 @@ print("ready", flush=True); sys.stdin.read()
 CLIENT = r"""
 import socket, sys
 try:
-    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.8); print("ok:" + c.recv(100).decode())
+    source = (sys.argv[3], 0) if len(sys.argv) > 3 else None
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.8, source_address=source)
+    print("ok:" + c.recv(100).decode())
 except socket.timeout: print("timeout")
 except ConnectionRefusedError: print("refused")
 except OSError as e: print("error:" + str(e))
@@ -109,7 +125,11 @@ except OSError as e: print("error:" + str(e))
 
 
 class Lab:
-    """Namespaces wired like the edge: router R (ens18 to the Internet W, vlan101/vlan102 to VMs V1/V2)."""
+    """Namespaces wired like the edge: router R (ens18 to the Internet W, vlan101/vlan102 to VMs V1/V2).
+
+    R is addressed and routed from the rendered networkd files. Each VM as it boots on PVE: its fixed MAC (so the
+    kernel derives the link-local R routes the /64 to), and the networkd files the real cloud-init renders from the
+    network-config PVE writes for its ip config (.2/30 via .1; ::2/128 via R's fixed link-local)."""
 
     def __init__(self, names: list[str], tmp: Path) -> None:
         self.r, self.w, self.v1, self.v2 = names
@@ -119,30 +139,32 @@ class Lab:
         for ns in names:  # no duplicate address detection: addresses (link-local too) are usable at once
             run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
             run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
+            run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.addr_gen_mode=0")  # EUI-64
         run("ip", "-n", r, "link", "add", "ens18", "type", "veth", "peer", "name", "wan0", "netns", w)
-        run("ip", "-n", r, "link", "add", "vlan101", "type", "veth", "peer", "name", "eth0", "netns", v1)
-        run("ip", "-n", r, "link", "add", "vlan102", "type", "veth", "peer", "name", "eth0", "netns", v2)
-        for ns, dev, addrs in (
-            (r, "ens18", ("203.0.113.10/24", "203.0.113.20/32", "2001:db8::10/64")),
-            (r, "vlan101", ("10.100.0.1/30", "2001:db8:1:1::1/64")),
-            (r, "vlan102", ("10.100.0.5/30", "2001:db8:1:2::1/64")),
-            (w, "wan0", ("203.0.113.1/24", "2001:db8::1/64")),
-            (v1, "eth0", ("10.100.0.2/30", "2001:db8:1:1::2/64")),
-            (v2, "eth0", ("10.100.0.6/30", "2001:db8:1:2::2/64")),
-        ):
-            for a in addrs:
-                run("ip", "-n", ns, "addr", "add", a, "dev", dev, *(["nodad"] if ":" in a else []))
+        vms = ((v1, V1_MAC, SPEC.hosted[0]), (v2, V2_MAC, SPEC.hosted[1]))
+        for ns, mac, net in vms:
+            run("ip", "-n", r, "link", "add", vlan_link(net), "type", "veth", "peer", "name", "eth0", "netns", ns)
+            run("ip", "-n", ns, "link", "set", "eth0", "address", mac)
+        for ns, dev in ((r, "ens18"), (r, "vlan101"), (r, "vlan102"), (w, "wan0"), (v1, "eth0"), (v2, "eth0")):
             run("ip", "-n", ns, "link", "set", dev, "up")
-        for ns, gw4, gw6 in ((v1, "10.100.0.1", "2001:db8:1:1::1"), (v2, "10.100.0.5", "2001:db8:1:2::1")):
-            run("ip", "-n", ns, "route", "add", "default", "via", gw4)
-            run("ip", "-n", ns, "-6", "route", "add", "default", "via", gw6)
+        for a in ("203.0.113.1/24", "2001:db8::1/64"):
+            run("ip", "-n", w, "addr", "add", a, "dev", "wan0", *(["nodad"] if ":" in a else []))
+        apply_networkd(r, networkd_files(SPEC), {"ens18", "vlan101", "vlan102"})
+        for ns, mac, net in vms:
+            ip_config = {
+                "ipv4": {"address": f"{vm_address4(net)}/30", "gateway": str(gateway4(net).ip)},
+                "ipv6": {"address": f"{vm_address6(net)}/128", "gateway": str(gateway6(net).ip)},
+            }
+            guest = tmp / ns
+            guest.mkdir()
+            apply_networkd(ns, guest_networkd(nocloud_network([mac], [ip_config], []), guest), {"eth0"})
         # The Internet knows the provider's IPv6 prefix is behind the router, and nothing about 10.100.0.0/16.
         run("ip", "-n", w, "-6", "route", "add", "2001:db8:1::/48", "via", "2001:db8::10")
         run("ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
         for ns, ports in ((w, ("8000",)), (r, ("22", "80")), (v1, ("22", "443", "8080")), (v2, ("80", "443", "8080"))):
             self._serve(ns, ports)
         # Wait until every link answers (fresh veths need a moment for IPv6), so later timeouts mean "dropped".
-        for ns, host in ((v1, "2001:db8:1:1::1"), (v2, "2001:db8:1:2::1"), (w, "2001:db8::10"), (v1, "10.100.0.1")):
+        for ns, host in ((v1, "2001:db8::10"), (v2, "2001:db8::10"), (w, "2001:db8:1:1::2"), (v1, "10.100.0.1")):
             deadline = time.monotonic() + 10
             while not self.probe(ns, host, 80).startswith(("ok:", "refused")):
                 assert time.monotonic() < deadline, f"lab link to {host} never came up"
@@ -158,9 +180,15 @@ class Lab:
         path.write_text(ruleset)
         run("ip", "netns", "exec", self.r, "nft", "-f", str(path))
 
-    def probe(self, ns: str, host: str, port: int) -> str:
+    def probe(self, ns: str, host: str, port: int, source: str | None = None) -> str:
         """'ok:<source address the server saw>', 'timeout' (dropped) or 'refused'."""
-        return run("ip", "netns", "exec", ns, sys.executable, "-c", CLIENT, host, str(port)).stdout.strip()
+        src = [source] if source else []
+        return run("ip", "netns", "exec", ns, sys.executable, "-c", CLIENT, host, str(port), *src).stdout.strip()
+
+    def neighbours(self, ns: str, dev: str) -> list[str]:
+        """The IPv6 neighbour cache of one link (addresses only, in any state)."""
+        out = run("ip", "-n", ns, "-6", "neigh", "show", "dev", dev).stdout
+        return [line.split()[0] for line in out.splitlines() if line.strip()]
 
     def close(self) -> None:
         for proc in self.servers:
@@ -203,6 +231,117 @@ def test_lab_tenants_cannot_reach_each_other_or_the_router(lab: Lab) -> None:
     assert lab.probe(lab.v1, "10.100.0.6", 80) == "timeout"
     assert lab.probe(lab.v2, "2001:db8:1:1::2", 443) == "timeout"
     assert lab.probe(lab.v1, "10.100.0.1", 22) == "timeout"
+
+
+# ---------------------------------------------------------------------------- the routed /64 (setup B)
+
+V1_OTHER = "2001:db8:1:1::abcd"  # another address of V1's /64, configured by the VM itself (not announced anywhere)
+IN_V2_NET = "2001:db8:1:2::99"  # an address of V2's /64
+
+
+ND_WATCH = "ndwatch"
+
+
+def _prefix_match(net: str) -> str:
+    """nft raw match of an NS whose target (ICMPv6 bytes 8-23) lies in the /64 (nft 1.0.6 has no `icmpv6 taddr`)."""
+    prefix = ipaddress.IPv6Network(net).network_address.packed[:8].hex()
+    return f"icmpv6 type nd-neighbor-solicit @th,64,64 0x{prefix} counter drop"
+
+
+@pytest.fixture
+def nd_for_the_64_refused(lab: Lab) -> Iterator[Callable[[], int]]:
+    """While in use, the VM never answers a neighbour solicitation for an address of its /64 and the edge never gets
+    one out (each dropped and counted); yields how many the edge tried to send."""
+    match = _prefix_match(SPEC.hosted[0].ipv6)
+    for ns, hook in ((lab.r, "output"), (lab.v1, "input")):
+        lines = [f"table inet {ND_WATCH} {{", "chain c {", f"type filter hook {hook} priority -10;", match, "}", "}"]
+        path = lab.tmp / f"nd-{hook}.nft"
+        path.write_text("\n".join(lines) + "\n")
+        run("ip", "netns", "exec", ns, "nft", "-f", str(path))
+
+    def sent() -> int:
+        listing = json.loads(run("ip", "netns", "exec", lab.r, "nft", "-j", "list", "table", "inet", ND_WATCH).stdout)
+        rule = next(i["rule"] for i in listing["nftables"] if "rule" in i)
+        return next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e)
+
+    try:
+        yield sent
+    finally:
+        for ns in (lab.r, lab.v1):
+            run("ip", "netns", "exec", ns, "nft", "delete", "table", "inet", ND_WATCH)
+
+
+@pytest.fixture
+def v1_addresses(lab: Lab) -> Iterator[None]:
+    """V1 uses more of its /64 (on its loopback, as a VM may) and tries an address of V2's /64."""
+    for a in (V1_OTHER, IN_V2_NET):
+        run("ip", "-n", lab.v1, "addr", "add", f"{a}/128", "dev", "lo", "nodad")
+    try:
+        yield
+    finally:
+        for a in (V1_OTHER, IN_V2_NET):
+            run("ip", "-n", lab.v1, "addr", "del", f"{a}/128", "dev", "lo")
+
+
+def test_lab_the_whole_64_is_routed_to_the_vms_link_local(lab: Lab, v1_addresses: None) -> None:
+    lab.load(nftables_ruleset(SPEC))
+    # out and back in, from ::2 on the NIC and from another address of the /64 that only the VM knows about
+    assert lab.probe(lab.v1, "2001:db8::1", 8000) == "ok:2001:db8:1:1::2"
+    assert lab.probe(lab.v1, "2001:db8::1", 8000, source=V1_OTHER) == f"ok:{V1_OTHER}"
+    assert lab.probe(lab.w, "2001:db8:1:1::2", 443) == "ok:2001:db8::1"
+    assert lab.probe(lab.w, V1_OTHER, 443) == "ok:2001:db8::1"
+    routes = run("ip", "-n", lab.r, "-6", "route", "show", "2001:db8:1:1::/64").stdout
+    assert f"via {V1_LL} dev vlan101" in routes
+
+
+def test_lab_another_vms_64_is_not_reachable_through_a_vm(lab: Lab, v1_addresses: None) -> None:
+    lab.load(nftables_ruleset(SPEC))
+    # V2's /64 goes to V2's link, whatever V1 configures; V1 cannot send from it (no spoofing) nor reach V2's /64
+    route = run("ip", "-n", lab.r, "-6", "route", "get", IN_V2_NET).stdout
+    assert f"via {V2_LL} dev vlan102" in route
+    assert lab.probe(lab.v1, "2001:db8::1", 8000, source=IN_V2_NET) == "timeout"
+    assert lab.probe(lab.v1, "2001:db8:1:2::2", 443) == "timeout"
+    assert lab.probe(lab.w, "2001:db8:1:2::2", 443) == "timeout"  # V2 declared no inbound IPv6
+
+
+def test_lab_no_neighbour_discovery_for_the_64(
+    lab: Lab, v1_addresses: None, nd_for_the_64_refused: Callable[[], int]
+) -> None:
+    """The VM answers no solicitation for its /64 and the edge sends none: the /64 still works both ways, and the
+    only addresses the edge resolves on the link are link-local ones."""
+    lab.load(nftables_ruleset(SPEC))
+    for ns in (lab.r, lab.v1):
+        run("ip", "-n", ns, "-6", "neigh", "flush", "all")
+    assert lab.probe(lab.w, "2001:db8:1:1::2", 443) == "ok:2001:db8::1"
+    assert lab.probe(lab.w, V1_OTHER, 443) == "ok:2001:db8::1"
+    assert lab.probe(lab.v1, "2001:db8::1", 8000) == "ok:2001:db8:1:1::2"
+    assert nd_for_the_64_refused() == 0
+    assert run("ip", "netns", "exec", lab.r, "sysctl", "-n", "net.ipv6.conf.all.proxy_ndp").stdout.strip() == "0"
+    assert V1_LL in lab.neighbours(lab.r, "vlan101") and str(EDGE_LINK_LOCAL) in lab.neighbours(lab.v1, "eth0")
+
+
+def test_twin_lab_sees_neighbour_discovery_of_an_on_link_64(
+    lab: Lab, v1_addresses: None, nd_for_the_64_refused: Callable[[], int]
+) -> None:
+    """The former shape (the /64 on the link): the edge has to ask the link for the VM's address, the watch counts
+    it, and without an answer the VM is unreachable."""
+    lab.load(nftables_ruleset(SPEC))
+    run("ip", "-n", lab.r, "-6", "route", "replace", "2001:db8:1:1::/64", "dev", "vlan101")
+    try:
+        run("ip", "-n", lab.r, "-6", "neigh", "flush", "all")
+        assert lab.probe(lab.w, V1_OTHER, 443) == "timeout"
+        assert nd_for_the_64_refused() > 0
+    finally:
+        run("ip", "-n", lab.r, "-6", "route", "replace", "2001:db8:1:1::/64", "via", V1_LL, "dev", "vlan101")
+
+
+def test_twin_lab_without_the_route_the_64_is_unreachable(lab: Lab) -> None:
+    lab.load(nftables_ruleset(SPEC))
+    run("ip", "-n", lab.r, "-6", "route", "del", "2001:db8:1:1::/64")
+    try:
+        assert lab.probe(lab.w, "2001:db8:1:1::2", 443) != "ok:2001:db8::1"
+    finally:
+        run("ip", "-n", lab.r, "-6", "route", "add", "2001:db8:1:1::/64", "via", V1_LL, "dev", "vlan101")
 
 
 def test_twin_lab_sees_missing_snat(lab: Lab) -> None:
@@ -306,8 +445,9 @@ def test_networkd_carries_public_addresses_gateways_and_vlans() -> None:
     assert _values(files["/etc/systemd/network/06-internal.network"], "VLAN") == ["vlan101", "vlan102"]
     assert _values(files["/etc/systemd/network/07-vlan102.netdev"], "Id") == ["102"]
     vlan = files["/etc/systemd/network/07-vlan101.network"]
-    assert _values(vlan, "Address") == ["10.100.0.1/30", "2001:db8:1:1::1/64"]
-    assert _values(vlan, "IPForward") == ["yes"]
+    assert _values(vlan, "Address") == ["10.100.0.1/30", "fe80::1/64"]  # nothing of the /64 on the link
+    assert _values(vlan, "IPForward") == ["yes"] and _values(vlan, "IPv6SendRA") == ["no"]
+    assert _values(vlan, "Destination") == ["2001:db8:1:1::/64"] and _values(vlan, "Gateway") == [V1_LL]
 
 
 # ------------------------------------------------------------------------------------------------ validation
@@ -328,15 +468,15 @@ def test_networkd_carries_public_addresses_gateways_and_vlans() -> None:
         ({"forwards": (PortForward("sctp", 2222, "10.100.0.2"),)}, "tcp or udp"),
         ({"secondaries": (SecondaryAddress("203.0.113.10", "10.100.0.6"),)}, "primary address"),
         ({"secondaries": (SecondaryAddress("203.0.113.21", "10.200.0.2"),)}, "not the VM address"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/29", "2001:db8:1:1::/64"),)}, "RFC 1918 /30"),
-        ({"hosted": (HostedNet("a", 5, "100.64.0.0/30", "2001:db8:1:1::/64"),)}, "RFC 1918 /30"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/56"),)}, "must be a /64"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8::/64"),)}, "overlaps 2001:db8::/64"),
+        ({"hosted": (HostedNet("a", 5, "10.0.0.0/29", "2001:db8:1:1::/64", V1_LL),)}, "RFC 1918 /30"),
+        ({"hosted": (HostedNet("a", 5, "100.64.0.0/30", "2001:db8:1:1::/64", V1_LL),)}, "RFC 1918 /30"),
+        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/56", V1_LL),)}, "must be a /64"),
+        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8::/64", V1_LL),)}, "overlaps 2001:db8::/64"),
         (
             {
                 "hosted": (
-                    HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64"),
-                    HostedNet("b", 5, "10.0.0.4/30", "2001:db8:2::/64"),
+                    HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", V1_LL),
+                    HostedNet("b", 5, "10.0.0.4/30", "2001:db8:2::/64", V2_LL),
                 )
             },
             "vlan 5 is already used",
@@ -344,12 +484,15 @@ def test_networkd_carries_public_addresses_gateways_and_vlans() -> None:
         (
             {
                 "hosted": (
-                    HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64"),
-                    HostedNet("b", 6, "10.0.0.0/30", "2001:db8:2::/64"),
+                    HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", V1_LL),
+                    HostedNet("b", 6, "10.0.0.0/30", "2001:db8:2::/64", V2_LL),
                 )
             },
             "overlaps 10.0.0.0/30",
         ),
+        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "2001:db8:1::2"),)}, "vm_link_local"),
+        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "fe80::1"),)}, "not the edge's fe80::1"),
+        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "fe80:1::5"),)}, "in fe80::/64"),
         ({"gateway4": "198.51.100.1"}, "not in the public network"),
         ({"internal_nic": "ens18"}, "different interfaces"),
     ],

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from render.router import EDGE_LINK_LOCAL, networkd_files
+from spec.edge import router_spec
 from spec.errors import SpecError
 from tests.spec.test_load import load, tenant
 from tests.spec.test_vms import CFG, vm
@@ -36,6 +38,21 @@ def test_forward_and_secondary(tmp_path: Path) -> None:
     assert [n.bridge for n in proxy.nics] == ["acmeweb", "acmedb", "transit"]
     assert [str(n.ipv4) for n in proxy.nics[:2]] == ["192.168.10.1/24", "192.168.11.1/24"]  # the VNets' gateways
     assert proxy.nics[0].gateway4 is None and str(proxy.nics[2].gateway4) == "10.200.2.249"
+
+
+def test_each_hosted_64_is_routed_to_its_vms_link_local(tmp_path: Path) -> None:
+    """The edge's route and the VM's own configuration agree: the VM's NIC (its fixed MAC) has the link-local the
+    /64 is routed to, configures ::2 of that /64 as a /128, and takes the edge's fixed link-local as gateway."""
+    p = load(tmp_path, [hosting(), proxied()], CFG)
+    nics = {f"{t.name}-{vm.name}": vm.nics[-1] for t in p.tenants for vm in t.vms if vm.nics[-1].vlan is not None}
+    files = networkd_files(router_spec(p.edge, p.settings))
+    assert {h.name for h in p.edge.hosted} == set(nics)
+    for h in p.edge.hosted:
+        nic = nics[h.name]
+        assert h.vm_link_local == nic.link_local and h.ipv6 == nic.routed6
+        assert nic.ipv6.network.prefixlen == 128 and nic.ipv6.ip in h.ipv6 and nic.gateway6 == EDGE_LINK_LOCAL
+        route = files[f"/etc/systemd/network/07-vlan{h.vlan}.network"].split("[Route]\n", 1)[1]
+        assert route == f"Destination={h.ipv6}\nGateway={nic.link_local}\n"
 
 
 @pytest.mark.parametrize("port", [80, 443])

@@ -66,7 +66,9 @@ def test_dedicated_network_allocation(tmp_path: Path) -> None:
     a, b = (v.nics[0] for v in t.vms)
     assert str(a.ipv4) == "10.200.4.182/30" and str(a.gateway4) == "10.200.4.181"
     assert str(b.ipv4.network) == "10.200.4.184/30"
-    assert str(a.ipv6) == "2001:db8:200:12d::2/64" and str(a.gateway6) == "2001:db8:200:12d::1"
+    # IPv6: ::2 as a /128 with the edge's link-local as gateway; the /64 is routed to the NIC's link-local
+    assert str(a.ipv6) == "2001:db8:200:12d::2/128" and str(a.gateway6) == "fe80::1"
+    assert str(a.routed6) == "2001:db8:200:12d::/64" and a.ipv6.ip in a.routed6
     assert (a.bridge, a.vlan, b.vlan) == ("transit", 301, 302)
 
 
@@ -89,10 +91,10 @@ def test_dedicated_networks_never_collide(slots_by_number: dict[int, list[int]])
         platform = load(Path(d), tenants, CFG)
     nics = [vm_.nics[0] for t in platform.tenants for vm_ in t.vms]
     assert len({n.ipv4.network for n in nics}) == len(nics)
-    assert len({n.ipv6.network for n in nics}) == len(nics)
+    assert len({n.routed6 for n in nics}) == len(nics)
     assert len({n.vlan for n in nics}) == len(nics)
     assert all(n.ipv4.network.subnet_of(ipaddress.IPv4Network(HOSTING["ipv4Pool"])) for n in nics)
-    assert all(n.ipv6.network.subnet_of(ipaddress.IPv6Network(HOSTING["ipv6Pool"])) for n in nics)
+    assert all(n.routed6.subnet_of(ipaddress.IPv6Network(HOSTING["ipv6Pool"])) for n in nics)
 
 
 def test_link_local_is_eui64_of_the_mac() -> None:

@@ -64,6 +64,8 @@ def test_mermaid_shows_tenants_vnets_and_cidrs(plan_prod: Recording) -> None:
     md = render_mermaid("prod", plan_prod)
     for text in ("tenant alpha", "VNet alphaweb", "192.168.10.0/24", "VNI 10040", "pve3<br/>VTEP 10.100.0.3"):
         assert text in md
+    assert "192.168.10.0/24<br/>DHCP 192.168.10.100-192.168.10.199" in md  # setup D's ranges
+    assert '10.10.10.0/24"])' in md  # setup A's LAN: static only
 
 
 def test_make_plan_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
