@@ -17,7 +17,8 @@ from typing import Any
 
 import pulumi
 
-from tools.mockengine import PROJECT_DIR, Recording, Registration, run_program
+from spec.errors import SpecError
+from tools.mockengine import PROJECT_DIR, Recording, Registration, run_program, stack_config
 
 # The inputs worth showing in the tree, per resource type (everything is in the JSON).
 KEY_INPUTS = (
@@ -152,12 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--out", default=str(PROJECT_DIR / "build"))
     parser.add_argument("--quiet", action="store_true", help="only write the files")
+    parser.add_argument(
+        "--project", default=str(PROJECT_DIR), help="project folder: its Pulumi.<stack>.yaml, tenants/ and __main__.py"
+    )
     args = parser.parse_args(argv)
-    if not (PROJECT_DIR / f"Pulumi.{args.stack}.yaml").is_file():
+    project = Path(args.project)
+    if not (project / f"Pulumi.{args.stack}.yaml").is_file():
         print(f"error: no stack config Pulumi.{args.stack}.yaml (stacks: dev, prod)", file=sys.stderr)
         return 2
     try:
-        recording = run_program(args.stack)
+        config = stack_config(args.stack, project)
+        recording = run_program(args.stack, config=config, program=project / "__main__.py")
+    except SpecError as exc:  # the stack file itself cannot be read: the same report as the program's
+        print(f"error: invalid proxcloud input:\n{exc}", file=sys.stderr)
+        print("no plan written", file=sys.stderr)
+        return 2
     except pulumi.RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("no plan written", file=sys.stderr)
