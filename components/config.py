@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pulumi.runtime import config as runtime_config
+
+from spec.files import config_value
 
 
 def namespace_config(namespace: str) -> dict[str, Any]:
@@ -18,11 +19,7 @@ def namespace_config(namespace: str) -> dict[str, Any]:
     prefix = f"{namespace}:"
     out: dict[str, Any] = {}
     for key in sorted(k for k in keys if k.startswith(prefix)):
-        raw = runtime_config.get_config(key)
-        try:
-            out[key[len(prefix) :]] = json.loads(raw) if isinstance(raw, str) else raw
-        except json.JSONDecodeError:
-            out[key[len(prefix) :]] = raw
+        out[key[len(prefix) :]] = config_value(runtime_config.get_config(key))
     return out
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from render.cloudinit import CloudConfig, WriteFile
+from spec.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
+from spec.types import HOST_NAME_RE as _HOST_RE
 
 # PHP extensions HumHub's requirement check demands, as `php -m` module name -> Debian 12 package providing it.
 # Source: humhub/humhub protected/humhub/libs/SelfTest.php, SelfTest::getResults() (the non-"Optional" PHP checks:
@@ -44,11 +46,9 @@ RECOMMENDED_PHP_EXTENSIONS: dict[str, str] = {
     "sodium": "php{v}-common",
 }
 
-_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DB_IDENT_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _ADMIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{4,50}$")
-_EMAIL_RE = re.compile(r"^[^@\s'\"\\]+@[^@\s'\"\\]+\.[^@\s'\"\\]+$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?([-.][A-Za-z0-9.]+)?$")
 _TZ_RE = re.compile(r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from render.provision import put_file, script
+from spec.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
+from spec.types import HOST_NAME_RE as _HOST_RE
 
 # PHP extensions of the WordPress Hosting Handbook, "Server Environment" > "PHP Extensions"
 # (make.wordpress.org/hosting/handbook/server-environment/#php-extensions): "required" json and mysqli, and the
@@ -47,11 +49,9 @@ SALT_NAMES = (
     "NONCE_SALT",
 )
 
-_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _DB_IDENT_RE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_]{1,20}_$")
 _ADMIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,60}$")
-_EMAIL_RE = re.compile(r"^[^@\s'\"\\]+@[^@\s'\"\\]+\.[^@\s'\"\\]+$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")
 _PATH_RE = re.compile(r"^/[A-Za-z0-9_./-]*[A-Za-z0-9_]$")

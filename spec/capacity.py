@@ -11,22 +11,22 @@ Pure data model, no pulumi import; camelCase keys like the rest of the `proxclou
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-# The same rule as spec.models.NODE_NAME (a test keeps them equal). Not imported from there, so that
-# spec/models.py can import this module for a `capacity` field of StackSettings without an import cycle.
-NODE_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
+from spec.types import NODE_NAME, NodeName
+
+__all__ = ["NODE_NAME", "CapacitySpec", "NodeCapacity", "OvercommitLimits", "Resource"]
 
 
 class _Config(BaseModel):
-    """The `proxcloud:` config conventions (as spec.models._Config): camelCase keys, unknown keys refused."""
+    """The `proxcloud:` config conventions (as spec.models._Config): camelCase keys, unknown keys refused, strict
+    types (true/false is not a number)."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False, str_strip_whitespace=True
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False, strict=True
     )
 
 
@@ -41,9 +41,11 @@ class Resource(StrEnum):
 class NodeCapacity(_Config):
     """What one PVE node offers to guests (after what the host itself keeps)."""
 
-    cores: int = Field(gt=0, description="CPU threads PVE schedules guests on (`nproc` on the node).")
-    memory_mb: int = Field(gt=0, description="Memory for guests in MiB (the node's RAM less the host's share).")
-    disk_gb: int = Field(gt=0, description="Guest datastore space in GB.")
+    cores: int = Field(gt=0, le=100_000, description="CPU threads PVE schedules guests on (`nproc` on the node).")
+    memory_mb: int = Field(
+        gt=0, le=1 << 40, description="Memory for guests in MiB (the node's RAM less the host's share)."
+    )
+    disk_gb: int = Field(gt=0, le=1 << 40, description="Guest datastore space in GB.")
 
     def of(self, resource: Resource) -> int:
         return {Resource.CPU: self.cores, Resource.MEMORY: self.memory_mb, Resource.DISK: self.disk_gb}[resource]
@@ -54,9 +56,11 @@ class OvercommitLimits(_Config):
     several vCPUs per core are normal; memory is not (no ballooning promised), nor is thin-provisioned disk by
     default. Raise a limit temporarily for a heavy job and the report shows by how much."""
 
-    cpu: float = Field(default=4.0, gt=0, description="vCPUs per core.")
-    memory: float = Field(default=1.0, gt=0, description="Allocated memory per MiB of capacity.")
-    disk: float = Field(default=1.0, gt=0, description="Allocated disk per GB of capacity (above 1 needs thin pools).")
+    cpu: float = Field(default=4.0, gt=0, le=100, description="vCPUs per core.")
+    memory: float = Field(default=1.0, gt=0, le=100, description="Allocated memory per MiB of capacity.")
+    disk: float = Field(
+        default=1.0, gt=0, le=100, description="Allocated disk per GB of capacity (above 1 needs thin pools)."
+    )
 
     def of(self, resource: Resource) -> float:
         return {Resource.CPU: self.cpu, Resource.MEMORY: self.memory, Resource.DISK: self.disk}[resource]
@@ -65,16 +69,8 @@ class OvercommitLimits(_Config):
 class CapacitySpec(_Config):
     """`proxcloud:capacity`: per-node capacity and the over-commit limits."""
 
-    nodes: dict[str, NodeCapacity] = Field(min_length=1, description="Capacity per PVE node name.")
+    nodes: dict[NodeName, NodeCapacity] = Field(min_length=1, description="Capacity per PVE node name.")
     overcommit: OvercommitLimits = Field(default_factory=OvercommitLimits, description="Over-commit limits.")
-
-    @field_validator("nodes")
-    @classmethod
-    def _names(cls, nodes: dict[str, NodeCapacity]) -> dict[str, NodeCapacity]:
-        bad = [n for n in nodes if not NODE_NAME.fullmatch(n)]
-        if bad:
-            raise ValueError(f"not valid PVE node names: {', '.join(bad)}")
-        return nodes
 
     def total(self, resource: Resource) -> int:
         return sum(n.of(resource) for n in self.nodes.values())

@@ -6,13 +6,10 @@ The loader (spec/load.py) builds these from the tenant files; components/contain
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 
-from spec.platform import Nic
-
-_CHECKSUM_LEN = {"sha256": 64, "sha512": 128}
-_TEMPLATE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar\.(gz|xz|zst)$")
+from spec.platform import Nic, source_field
+from spec.types import TEMPLATE_FILE, TEMPLATE_HTTP_HOSTS, check_checksum, check_url
 
 
 @dataclass(frozen=True)
@@ -29,15 +26,12 @@ class ContainerTemplateSpec:
     checksum_algorithm: str = "sha512"
 
     def __post_init__(self) -> None:
-        length = _CHECKSUM_LEN.get(self.checksum_algorithm)
-        if length is None:
-            raise ValueError(f"checksum_algorithm {self.checksum_algorithm!r}: use sha256 or sha512")
-        if not re.fullmatch(f"[0-9a-f]{{{length}}}", self.checksum):
-            raise ValueError(f"checksum must be {length} lower-case hex digits for {self.checksum_algorithm}")
-        if not _TEMPLATE_NAME_RE.match(self.file_name):
+        # The same rules as the stack config's proxcloud:containerTemplate (spec.models), which refuses bad values
+        # at load with their field; here for templates built in code.
+        check_checksum(self.checksum, self.checksum_algorithm)
+        if not TEMPLATE_FILE.fullmatch(self.file_name):
             raise ValueError(f"file_name {self.file_name!r} must be a template archive (.tar.zst/.tar.xz/.tar.gz)")
-        if not self.url.startswith(("https://", "http://download.proxmox.com/")):
-            raise ValueError(f"url {self.url!r}: use https (or PVE's own http://download.proxmox.com mirror)")
+        check_url(self.url, http_hosts=TEMPLATE_HTTP_HOSTS)
 
 
 @dataclass(frozen=True)
@@ -64,6 +58,13 @@ class Container:
     unprivileged: bool = True
     """Root in the container is an unprivileged uid on the node; a privileged container needs a reason."""
     start_on_boot: bool = True
+    source: str = ""
+    """The field of the tenant file the container comes from (`containers[0]`, `wordpress.web`), for messages."""
+    source_fields: tuple[tuple[str, str], ...] = ()
+
+    def field(self, attribute: str) -> str:
+        """Where the user wrote `attribute` of this container, as the path in its tenant file."""
+        return source_field(self.source, self.source_fields, attribute)
 
     def __post_init__(self) -> None:
         if not self.nics:

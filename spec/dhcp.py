@@ -26,8 +26,7 @@ def _guests_on(
 
 
 def check_dhcp(t: Tenant, settings: StackSettings) -> list[Problem]:
-    """Every problem of the tenant's DHCP ranges, at `vnets[i].dhcp...` with a fix; then the renderer's own check
-    of the server they make (render/dhcp.py `validate_dhcp`)."""
+    """Every problem of the tenant's DHCP ranges, at `vnets[i].dhcp...` with a fix."""
     problems: list[Problem] = []
     for i, vnet in enumerate(t.vnets):
         pool = vnet.dhcp
@@ -85,13 +84,20 @@ def check_dhcp(t: Tenant, settings: StackSettings) -> list[Problem]:
                 for j, r in enumerate(t.proxy.routes)
                 if r.upstream in pool
             ]
-    server = None if problems else dhcp_server(t, settings)
-    if server is not None:
-        try:
-            validate_dhcp(server)
-        except ValueError as exc:
-            problems.append(Problem(t.source, "vnets", str(exc)))
     return problems
+
+
+def check_dhcp_server(t: Tenant, settings: StackSettings) -> list[Problem]:
+    """The renderer's own check of the server the ranges make (render/dhcp.py `validate_dhcp`): a safety net, run
+    only once every other problem is gone (a duplicate guest address would otherwise show here again)."""
+    server = dhcp_server(t, settings)
+    if server is None:
+        return []
+    try:
+        validate_dhcp(server)
+    except ValueError as exc:
+        return [Problem(t.source, "vnets", str(exc), "report it: the spec's own checks should have refused this")]
+    return []
 
 
 def dhcp_server(t: Tenant, settings: StackSettings) -> DhcpServer | None:

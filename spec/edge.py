@@ -46,13 +46,31 @@ def resolve_edge(
     reserved = {("tcp", 80), ("tcp", 443), ("udp", 443)} | ({("tcp", 22)} if e.admin_from else set())
     forwards: list[Forward] = []
     secondaries: list[Secondary] = []
+    used: dict[tuple[str, int], str] = {}  # (proto, public port) -> the tenant file that forwards it
     for t in tenants:
         tf = files[t.name]
+        hosted_vms = sorted(h.name.removeprefix(f"{t.name}-") for h in hosted if h.name.startswith(f"{t.name}-"))
         for i, f in enumerate(tf.forwards):
             net = by_vm.get(f"{t.name}-{f.vm}")
             if net is None:
                 problems.append(
-                    Problem(t.source, f"forwards[{i}].vm", f"'{f.vm}' is not a VM of this tenant on a hosted net")
+                    Problem(
+                        t.source,
+                        f"forwards[{i}].vm",
+                        f"'{f.vm}' is not a VM of this tenant on a hosted net",
+                        f"use one of {', '.join(hosted_vms)}" if hosted_vms else "forward to a VM without vnet/address",
+                    )
+                )
+                continue
+            if (f.proto, f.public_port) in used:
+                problems.append(
+                    Problem(
+                        t.source,
+                        f"forwards[{i}].public_port",
+                        f"{f.proto}/{f.public_port} of the edge's primary address is already forwarded by "
+                        f"{used[(f.proto, f.public_port)]}",
+                        "pick another public port: the edge has one primary address for every tenant",
+                    )
                 )
                 continue
             if (f.proto, f.public_port) in reserved:
@@ -65,6 +83,7 @@ def resolve_edge(
                     )
                 )
                 continue
+            used[(f.proto, f.public_port)] = f"{t.source} (forwards[{i}])"
             forwards.append(Forward(t.name, f.proto, f.public_port, net.vm_address, f.port or f.public_port, f.why))
         address = settings.public_addresses.get(t.name)
         if address is not None and tf.proxy is not None and not tf.proxy.public:
@@ -97,10 +116,16 @@ def resolve_edge(
         stateless_reason="a router: its whole configuration is rendered from the spec",
     )
     plan = EdgePlan(vm, tuple(hosted), tuple(forwards), tuple(secondaries))
-    try:
+    if problems:
+        return plan, problems
+    try:  # the checks above and the models' leave nothing for it to find; any finding names its item
         validate_router(router_spec(plan, settings))
     except ValueError as exc:
-        problems.append(Problem(config_file, "proxcloud:edge", str(exc)))
+        lines = [line.strip() for line in str(exc).splitlines()[1:]] or [str(exc)]
+        problems += [
+            Problem(config_file, "proxcloud:edge", f"router: {line}", "correct the edge setting or the item named")
+            for line in lines
+        ]
     return plan, problems
 
 

@@ -10,67 +10,158 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from render.router import EDGE_LINK_LOCAL
 from spec.containers import Container
-from spec.dhcp import check_dhcp
+from spec.dhcp import check_dhcp, check_dhcp_server
 from spec.drill import check_drill
 from spec.edge import resolve_edge
 from spec.errors import Problem, SpecError
-from spec.models import SECRET_CONFIG_KEYS, VNIS_PER_TENANT, VXLAN_OVERHEAD, StackSettings, TenantFile
+from spec.files import path_text, read_yaml
+from spec.models import (
+    SECRET_CONFIG_KEYS,
+    VNIS_PER_TENANT,
+    VXLAN_OVERHEAD,
+    Guest,
+    StackSettings,
+    TenantFile,
+)
 from spec.notifications import check_notifications
 from spec.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
+from spec.types import HOST_NAME, PATH, Invalid
 
 CONFIG_NAMESPACE = "proxcloud"
-# libyaml's parser (in PyYAML's wheels) reads tenant files 7x faster than the pure-Python one (90% of the spec
-# load at 1000 tenants, see docs/performance.md); same safe constructors, same error line numbers.
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TENANT_DOCS = "see tenants/README.md"
+STACK_DOCS = "see README.md (Stacks)"
 
 
 def _loc(loc: Iterable[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return path_text(loc)
 
 
-def _problems(exc: ValidationError, file: str, prefix: str = "") -> list[Problem]:
+def _fix(err: Any, docs: str) -> str:
+    """The fix for one of pydantic's own error kinds (ours carry theirs: spec.types.Invalid)."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "write a whole number, without quotes (true/false is not a number)"
+    if kind in ("float_type", "float_parsing"):
+        return "write a number, without quotes (true/false is not a number)"
+    if kind in ("bool_type", "bool_parsing"):
+        return "write true or false, without quotes"
+    if kind == "string_type":
+        return "write text; put it in quotes if YAML reads it as a number, date or true/false"
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return "write a list: one `- item` per line, or [a, b]"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "write a mapping: one `key: value` per line below it"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        limits = {"greater_than_equal": "at least", "greater_than": "more than"}
+        limits |= {"less_than_equal": "at most", "less_than": "less than"}
+        return f"use a value {limits[kind]} {next(iter(ctx.values()), '')}".rstrip()
+    if kind == "too_short":
+        return f"give at least {ctx.get('min_length', 1)} item(s)"
+    if kind == "too_long":
+        return f"give at most {ctx.get('max_length', '')} item(s)"
+    if kind in ("literal_error", "enum"):
+        return f"use one of {ctx.get('expected', 'the values listed')}"
+    return docs
+
+
+def _problems(exc: ValidationError, file: str, prefix: str = "", docs: str = TENANT_DOCS) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        field = prefix + _loc(loc)
+        loc = [p for p in loc if p != "[key]"]
         kind = err["type"]
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, Invalid):
+            problems.append(Problem(file, prefix + _loc([*loc, *cause.at]), cause.message, cause.fix))
+            continue
+        field = prefix + _loc(loc)
         if kind == "extra_forbidden":
-            problems.append(Problem(file, field, "unknown key", f"remove it or correct its spelling; {TENANT_DOCS}"))
+            problems.append(Problem(file, field, "unknown key", f"remove it or correct its spelling; {docs}"))
         elif kind == "missing":
-            problems.append(Problem(file, field, "is required", f"add it; {TENANT_DOCS}"))
+            problems.append(Problem(file, field, "is required", f"add it; {docs}"))
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(Problem(file, field, msg))
+            problems.append(Problem(file, field, msg, _fix(err, docs)))
     return problems
 
 
-def _validate(model: type[BaseModel], data: Any, file: str, prefix: str = "") -> tuple[Any, list[Problem]]:
+def _validate(
+    model: type[BaseModel], data: Any, file: str, prefix: str = "", docs: str = TENANT_DOCS
+) -> tuple[Any, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, _problems(exc, file, prefix)
+        return None, _problems(exc, file, prefix, docs)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), "not a mapping"
+    )
 
 
 def read_tenant_file(path: Path, shown_as: str) -> tuple[TenantFile | None, list[Problem]]:
-    """Parse and validate one tenant file on its own."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        return None, [Problem(shown_as, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}")]
+    """Read and validate one tenant file on its own: encoding, YAML, shape, fields, its own name, the
+    uniqueness inside it. None (and the problems) unless all of it holds."""
+    data, problems = read_yaml(path, shown_as)
+    if problems:
+        return None, problems
     if not isinstance(data, dict):
-        return None, [Problem(shown_as, "(top level)", "must be a mapping of tenant fields", TENANT_DOCS)]
-    return _validate(TenantFile, data, shown_as)
+        return None, [
+            Problem(
+                shown_as,
+                "(top level)",
+                f"is {_kind(data)}, not a mapping of tenant fields",
+                f"start with `name: {path.stem}` and the other fields, one `key: value` per line; {TENANT_DOCS}",
+            )
+        ]
+    tf, problems = _validate(TenantFile, data, shown_as)
+    if tf is None:
+        return None, problems
+    if path.stem != tf.name:
+        problems.append(
+            Problem(
+                shown_as,
+                "name",
+                f"tenant {tf.name} is in a file named {path.name}",
+                f"rename the file to {tf.name}.yaml (one file per tenant, named after it), or set name: {path.stem}",
+            )
+        )
+    problems += _check_inside(tf, shown_as)
+    return (None if problems else tf), problems
+
+
+def _check_inside(tf: TenantFile, source: str) -> list[Problem]:
+    """What must be unique inside one tenant: its people, VNets, storages, guest names and slots, forwards."""
+    guests: list[Guest[Any]] = [*tf.guest_vms(), *tf.guest_containers()]
+    return [
+        *_unique(((u.name, source, f"users[{i}].name") for i, u in enumerate(tf.users)), "user", "list each once"),
+        *_unique(
+            ((v.id, source, f"vnets[{i}].id") for i, v in enumerate(tf.vnets)), "VNet id", "give each VNet its own id"
+        ),
+        *_unique(((s, source, f"storages[{i}]") for i, s in enumerate(tf.storages)), "storage", "list each once"),
+        *_unique(
+            ((g.spec.name, source, g.at("name")) for g in guests),
+            "guest name",
+            "give each VM and container its own name",
+        ),
+        *_unique(
+            ((g.spec.slot, source, g.at("slot")) for g in guests),
+            "slot",
+            "slots are unique per tenant across VMs, containers and service guests: pick a free one",
+        ),
+        *_unique(
+            ((f"{f.proto}/{f.public_port}", source, f"forwards[{i}].public_port") for i, f in enumerate(tf.forwards)),
+            "forward of",
+            "forward each public port once",
+        ),
+    ]
 
 
 SLOTS_PER_TENANT = 100  # hosted nets: index = tenant number * 100 + slot (VLAN id, /30 and /64 number)
@@ -126,6 +217,20 @@ def _hosted_nic(
     )
 
 
+def _source_fields(g: Guest[Any]) -> tuple[tuple[str, str], ...]:
+    """A guest's own field overrides, plus: a VM ID the program derives comes from the slot."""
+    fields = dict(g.fields)
+    if g.spec.vm_id is None:
+        fields["vm_id"] = g.at("slot")
+    return tuple(sorted(fields.items()))
+
+
+def _node_problem(source: str, field: str, node: str, nodes: list[str]) -> Problem:
+    return Problem(
+        source, field, f"'{node}' is not a node of this stack", f"use one of {', '.join(nodes)}, or leave it out"
+    )
+
+
 def _resolve_vms(
     tf: TenantFile, source: str, settings: StackSettings, vnets: dict[str, Vnet]
 ) -> tuple[list[Vm], list[Problem]]:
@@ -136,18 +241,18 @@ def _resolve_vms(
     vms: list[Vm] = []
     nodes = [n.name for n in settings.nodes]
     keys = tuple(settings.admin_ssh_keys)
-    for i, v in enumerate(tf.all_vms()):
-        field = f"vms[{i}]" if i < len(tf.vms) else f"{v.role} ({v.name})"
+    for g in tf.guest_vms():
+        v = g.spec
         is_proxy = v.role == "proxy" and tf.proxy is not None and v.name == tf.proxy.name
         if v.node is not None and v.node not in nodes:
-            problems.append(Problem(source, f"{field}.node", f"'{v.node}' is not a node of this stack ({nodes})"))
+            problems.append(_node_problem(source, g.at("node"), v.node, nodes))
             continue
         node = v.node or nodes[(tf.number + v.slot) % len(nodes)]
         if v.vm_id == "mirror":
             vm_id = _mirror(v.address) if v.address else None
             if vm_id is None:
                 problems.append(
-                    Problem(source, f"{field}.vm_id", f"{v.address} has no VM ID mirror of 3-9 digits", "set a number")
+                    Problem(source, g.at("vm_id"), f"{v.address} has no VM ID mirror of 3-9 digits", "set a number")
                 )
                 continue
         else:
@@ -156,15 +261,23 @@ def _resolve_vms(
         if v.vnet is not None and v.address is not None:
             net = vnets.get(v.vnet)
             if net is None:
-                problems.append(Problem(source, f"{field}.vnet", f"'{v.vnet}' is not a VNet of this tenant"))
+                problems.append(
+                    Problem(
+                        source,
+                        g.at("vnet"),
+                        f"'{v.vnet}' is not a VNet of this tenant",
+                        f"use one of {', '.join(vnets) or '(none: add vnets)'}",
+                    )
+                )
                 continue
             taken = (net.cidr.network_address, net.cidr.broadcast_address) + (() if is_proxy else (net.gateway,))
             if v.address not in net.cidr or v.address in taken:
                 problems.append(
                     Problem(
                         source,
-                        f"{field}.address",
+                        g.at("address"),
                         f"{v.address} is not a free host address of {net.id} {net.cidr} (gateway {net.gateway})",
+                        f"use an address inside {net.cidr} other than its network, broadcast and gateway addresses",
                     )
                 )
                 continue
@@ -217,7 +330,12 @@ def _resolve_vms(
         if not nics or (is_proxy and tf.proxy is not None and not tf.proxy.public):
             hosted = hosted_net(tf.number, v.slot, settings)
             if isinstance(hosted, str):
-                problems.append(Problem(source, f"{field}.slot" if nics else field, hosted))
+                fix = (
+                    "add proxcloud:hosting and proxcloud:edge to the stack, or give the VM a vnet and address"
+                    if settings.hosting is None or settings.edge is None
+                    else "use a smaller tenant number or slot"
+                )
+                problems.append(Problem(source, g.at("slot") if nics else g.field, hosted, fix))
                 continue
             nics.append(_hosted_nic(vm_id, len(nics), *hosted, settings))
         vms.append(
@@ -240,6 +358,8 @@ def _resolve_vms(
                 pool_id=tf.name,
                 stateless_reason=v.stateless_reason,
                 keep_apart_from=tuple(v.keep_apart_from),
+                source=g.field,
+                source_fields=_source_fields(g),
             )
         )
     return vms, problems
@@ -252,14 +372,21 @@ def _resolve_containers(
     problems: list[Problem] = []
     out: list[Container] = []
     nodes = [n.name for n in settings.nodes]
-    for i, c in enumerate(tf.all_containers()):
-        field = f"containers[{i}]" if i < len(tf.containers) else f"{c.role} ({c.name})"
+    for g in tf.guest_containers():
+        c = g.spec
         net = vnets.get(c.vnet)
         if net is None:
-            problems.append(Problem(source, f"{field}.vnet", f"'{c.vnet}' is not a VNet of this tenant"))
+            problems.append(
+                Problem(
+                    source,
+                    g.at("vnet"),
+                    f"'{c.vnet}' is not a VNet of this tenant",
+                    f"use one of {', '.join(vnets) or '(none: add vnets)'}",
+                )
+            )
             continue
         if c.node is not None and c.node not in nodes:
-            problems.append(Problem(source, f"{field}.node", f"'{c.node}' is not a node of this stack ({nodes})"))
+            problems.append(_node_problem(source, g.at("node"), c.node, nodes))
             continue
         if c.address not in net.cidr or c.address in (
             net.cidr.network_address,
@@ -267,12 +394,19 @@ def _resolve_containers(
             net.gateway,
         ):
             problems.append(
-                Problem(source, f"{field}.address", f"{c.address} is not a free host address of {net.id} {net.cidr}")
+                Problem(
+                    source,
+                    g.at("address"),
+                    f"{c.address} is not a free host address of {net.id} {net.cidr} (gateway {net.gateway})",
+                    f"use an address inside {net.cidr} other than its network, broadcast and gateway addresses",
+                )
             )
             continue
         vm_id = _mirror(c.address) if c.vm_id == "mirror" else c.vm_id
         if c.vm_id == "mirror" and vm_id is None:
-            problems.append(Problem(source, f"{field}.vm_id", f"{c.address} has no VM ID mirror of 3-9 digits"))
+            problems.append(
+                Problem(source, g.at("vm_id"), f"{c.address} has no VM ID mirror of 3-9 digits", "set a number")
+            )
             continue
         vm_id = vm_id if isinstance(vm_id, int) else tf.number * 1000 + c.slot
         nic = Nic(
@@ -299,13 +433,40 @@ def _resolve_containers(
                 protect=not tf.retiring and settings.protect_stateful and c.stateful,
                 description=f"{c.role} container of tenant {tf.name}",
                 nesting=c.nesting,
+                source=g.field,
+                source_fields=_source_fields(g),
             )
         )
     if out and settings.container_template is None:
         problems.append(
-            Problem(source, "containers", "the stack has no proxcloud:containerTemplate", "add it to the stack config")
+            Problem(
+                source,
+                "containers" if tf.containers else out[0].source,
+                "the stack has no proxcloud:containerTemplate",
+                "add it to the stack config",
+            )
         )
     return out, problems
+
+
+def proxy_hosts(tf: TenantFile | Tenant, domain: str) -> list[tuple[str, str]]:
+    """(host name, field) of every route the tenant's proxy serves: the declared ones, then the services' own
+    (as components/tenant.py routes_of builds them)."""
+    hosts = [(r.host, f"proxy.routes[{i}].host") for i, r in enumerate(tf.proxy.routes if tf.proxy else ())]
+    if tf.humhub is not None:
+        hosts += [(h.public_host, f"humhub.instances[{i}].public_host") for i, h in enumerate(tf.humhub.instances)]
+    if tf.monitoring is not None:
+        hosts += [(f"grafana-{tf.name}.{domain}", "monitoring.grafana")]
+        hosts += [(f"chronograf-{tf.name}.{domain}", "monitoring.chronograf")]
+    if tf.wordpress is not None:
+        hosts.append((tf.wordpress.public_host, "wordpress.public_host"))
+    if tf.zabbix is not None:
+        hosts.append((tf.zabbix.public_host, "zabbix.public_host"))
+    if tf.logging is not None:
+        hosts.append((tf.logging.public_host, "logging.public_host"))
+    if tf.extras is not None and tf.extras.vaultwarden is not None and tf.extras.vaultwarden_host:
+        hosts.append((tf.extras.vaultwarden_host, "extras.vaultwarden_host"))
+    return hosts
 
 
 def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
@@ -334,10 +495,34 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
     containers, ct_problems = _resolve_containers(tf, source, settings, {v.id: v for v in vnets})
     problems += ct_problems
     if tf.humhub is not None and tf.humhub.vnet not in {v.id for v in vnets}:
-        problems.append(Problem(source, "humhub.vnet", f"'{tf.humhub.vnet}' is not a VNet of this tenant"))
+        problems.append(
+            Problem(
+                source,
+                "humhub.vnet",
+                f"'{tf.humhub.vnet}' is not a VNet of this tenant",
+                f"use one of {', '.join(v.id for v in vnets) or '(none: add vnets)'}",
+            )
+        )
     if tf.all_vms() and settings.image is None:
         problems.append(
             Problem(source, "vms", "the stack has no proxcloud:image to boot VMs from", "add proxcloud:image")
+        )
+    if tf.proxy is not None:
+        hosts = proxy_hosts(tf, settings.domain)
+        for host, field in hosts:
+            if not HOST_NAME.fullmatch(host):  # only the derived names can fail: the declared ones are typed
+                problems.append(
+                    Problem(
+                        source,
+                        field,
+                        f"its host name {host} is not a valid DNS name",
+                        "shorten the tenant name or proxcloud:domain",
+                    )
+                )
+        problems += _unique(
+            ((host, source, field) for host, field in hosts),
+            "host name",
+            "the proxy routes each host name to one upstream: give each service its own host name",
         )
     tenant = Tenant(
         name=tf.name,
@@ -406,26 +591,37 @@ def _overlaps(networks: list[tuple[ipaddress.IPv4Network, str, str]], fixed_file
     return problems
 
 
-def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: str) -> list[Problem]:
-    """Rules across all tenants of one stack (one cluster)."""
+def check_platform(
+    tenants: list[Tenant], settings: StackSettings, config_file: str, known: Iterable[str] | None = None
+) -> list[Problem]:
+    """Rules across all tenants of one stack (one cluster). `known`: every tenant name this stack reads (files
+    with problems of their own too), so that nothing is blamed on their absence."""
     problems: list[Problem] = []
     problems += _unique(((t.name, t.source, "name") for t in tenants), "tenant name", "rename one tenant")
     problems += _unique(
         ((t.number, t.source, "number") for t in tenants), "tenant number", "give each tenant its own number"
     )
+    edge = settings.edge
     problems += _unique(
-        ((t.zone_id, t.source, "zone.id") for t in tenants),
+        [
+            *([(edge.transit_zone, config_file, f"{CONFIG_NAMESPACE}:edge.transitZone")] if edge else []),
+            *((t.zone_id, t.source, "zone.id") for t in tenants),
+        ],
         "zone id",
         "zone ids are cluster-wide; pick another",
     )
     vnet_places = [(t, i, v) for t in tenants for i, v in enumerate(t.vnets)]
+    transit = [(edge.transit_vnet, config_file, f"{CONFIG_NAMESPACE}:edge.transitVnet")] if edge else []
     problems += _unique(
-        ((v.id, t.source, f"vnets[{i}].id") for t, i, v in vnet_places),
+        [*transit, *((v.id, t.source, f"vnets[{i}].id") for t, i, v in vnet_places)],
         "VNet id",
         "VNet ids are cluster-wide bridge names; pick another",
     )
     problems += _unique(
-        ((v.vni, t.source, f"vnets[{i}].vni") for t, i, v in vnet_places),
+        [
+            *([(edge.transit_vni, config_file, f"{CONFIG_NAMESPACE}:edge.transitVni")] if edge else []),
+            *((v.vni, t.source, f"vnets[{i}].vni") for t, i, v in vnet_places),
+        ],
         "VNI",
         "VNIs are cluster-wide; set another",
     )
@@ -436,105 +632,263 @@ def check_platform(tenants: list[Tenant], settings: StackSettings, config_file: 
         "user",
         "a PVE user belongs to one tenant; give the person a distinct account name in the other tenant",
     )
-    vm_places = [(t, i, vm) for t in tenants for i, vm in enumerate(t.guests)]
+    guests = [(t, vm) for t in tenants for vm in t.guests]
+    edge_vm = [(edge.name, edge.vm_id)] if edge else []
     problems += _unique(
-        ((vm.vm_id, t.source, f"vms[{i}].vm_id") for t, i, vm in vm_places), "VM ID", "VM IDs are cluster-wide"
+        [
+            *((vm_id, config_file, f"{CONFIG_NAMESPACE}:edge.vmId") for _, vm_id in edge_vm),
+            *((vm.vm_id, t.source, vm.field("vm_id")) for t, vm in guests),
+        ],
+        "VM ID",
+        "VM IDs are cluster-wide: set another vm_id (or another slot)",
     )
     problems += _unique(
-        ((vm.name, t.source, f"vms[{i}].name") for t, i, vm in vm_places),
+        [
+            *((name, config_file, f"{CONFIG_NAMESPACE}:edge.name") for name, _ in edge_vm),
+            *((vm.name, t.source, vm.field("name")) for t, vm in guests),
+        ],
         "VM name",
         "VM names are host names; keep them unique in the stack",
     )
     problems += _unique(
-        ((str(vm.address), t.source, f"vms[{i}].address") for t, i, vm in vm_places),
+        ((str(vm.address), t.source, vm.field("address")) for t, vm in guests),
         "address",
         "give each VM its own address",
     )
-    names = {vm.name for _, _, vm in vm_places}
-    for t, i, vm in vm_places:
+    names = {vm.name for _, vm in guests}
+    for t, vm in guests:
         for j, other in enumerate(getattr(vm, "keep_apart_from", ())):
             if other not in names or other == vm.name:
                 problems.append(
-                    Problem(t.source, f"vms[{i}].keep_apart_from[{j}]", f"'{other}' is not another VM of this stack")
+                    Problem(
+                        t.source,
+                        f"{vm.field('keep_apart_from')}[{j}]",
+                        f"'{other}' is not another VM of this stack",
+                        "name another VM of the stack, or remove it",
+                    )
                 )
     if settings.backup is None:
-        for t, i, vm in vm_places:
+        for t, vm in guests:
             if vm.stateful:
                 problems.append(
                     Problem(
                         t.source,
-                        f"vms[{i}]",
-                        f"stateful VM {vm.name} would have no backup: the stack has no proxcloud:backup",
-                        "add proxcloud:backup to the stack config, or mark the VM stateful: false with a reason",
+                        vm.source,
+                        f"stateful {'VM' if isinstance(vm, Vm) else 'container'} {vm.name} would have no backup: "
+                        "the stack has no proxcloud:backup",
+                        "add proxcloud:backup to the stack config, or mark it stateful: false with a reason",
                     )
                 )
-    known = {t.name for t in tenants}
+    names_known = {t.name for t in tenants} | set(known or ())
     for name in settings.public_addresses:
-        if name not in known:
+        if name not in names_known:
             problems.append(
-                Problem(config_file, f"{CONFIG_NAMESPACE}:publicAddresses.{name}", "is not a tenant of this stack")
+                Problem(
+                    config_file,
+                    f"{CONFIG_NAMESPACE}:publicAddresses.{name}",
+                    "is not a tenant of this stack",
+                    "remove it, or add the tenant file (and its name to proxcloud:tenants, if that is set)",
+                )
             )
+    public = [(edge.public_ipv4.ip, config_file, f"{CONFIG_NAMESPACE}:edge.publicIpv4")] if edge else []
+    public += [
+        (nic.ipv4.ip, config_file, f"{CONFIG_NAMESPACE}:publicAddresses.{name}.ipv4")
+        for name, nic in settings.public_addresses.items()
+    ]
+    problems += _unique(public, "public address", "give each tenant its own public address")
     bridge = settings.public_bridge
     problems += [
         Problem(t.source, f"vnets[{i}].id", f"'{v.id}' is the public bridge's name", "pick another VNet id")
         for t, i, v in vnet_places
         if v.id == bridge
     ]
+    problems += _unique(
+        (
+            (host, t.source, field)
+            for t in tenants
+            if t.proxy is not None
+            for host, field in proxy_hosts(t, settings.domain)
+        ),
+        "host name",
+        "a public host name is served by one proxy: give each service its own host name",
+    )
     nets = [(v.cidr, t.source, f"vnets[{i}].cidr") for t, i, v in vnet_places]
     nets.append((settings.underlay.cidr, config_file, f"{CONFIG_NAMESPACE}:underlay.cidr"))
+    if settings.hosting is not None:
+        nets.append((settings.hosting.ipv4_pool, config_file, f"{CONFIG_NAMESPACE}:hosting.ipv4Pool"))
     problems += _overlaps(nets, config_file)
     return problems
 
 
+def check_settings(settings: StackSettings, config_file: str) -> list[Problem]:
+    """Rules across the fields of the stack config."""
+    ns = CONFIG_NAMESPACE
+    problems = _unique(
+        ((n.name, config_file, f"{ns}:nodes[{i}].name") for i, n in enumerate(settings.nodes)),
+        "node name",
+        "list each node once",
+    )
+    problems += _unique(
+        ((n.vtep, config_file, f"{ns}:nodes[{i}].vtep") for i, n in enumerate(settings.nodes)),
+        "VTEP address",
+        "give each node its own address on the underlay",
+    )
+    underlay = settings.underlay.cidr
+    if underlay.prefixlen > 30:
+        problems.append(
+            Problem(config_file, f"{ns}:underlay.cidr", f"{underlay} holds no VTEP addresses", "use a /30 or larger")
+        )
+    for i, n in enumerate(settings.nodes):
+        if n.vtep not in underlay or n.vtep in (underlay.network_address, underlay.broadcast_address):
+            problems.append(
+                Problem(
+                    config_file,
+                    f"{ns}:nodes[{i}].vtep",
+                    f"{n.vtep} is not a host address of the underlay {underlay}",
+                    f"use an address inside {underlay} other than its network and broadcast addresses",
+                )
+            )
+    edge = settings.edge
+    names = [n.name for n in settings.nodes]
+    if edge is not None and edge.node is not None and edge.node not in names:
+        problems.append(_node_problem(config_file, f"{ns}:edge.node", edge.node, names))
+    if (
+        edge is not None
+        and settings.hosting is not None
+        and settings.hosting.ipv6_pool.overlaps(edge.public_ipv6.network)
+    ):
+        problems.append(
+            Problem(
+                config_file,
+                f"{ns}:hosting.ipv6Pool",
+                f"{settings.hosting.ipv6_pool} overlaps the edge's public IPv6 network {edge.public_ipv6.network}",
+                "route the hosted /64s from a pool of their own",
+            )
+        )
+    if edge is not None and edge.transit_vnet == settings.public_bridge:
+        problems.append(
+            Problem(
+                config_file,
+                f"{ns}:edge.transitVnet",
+                f"'{edge.transit_vnet}' is the public bridge's name",
+                "pick another VNet id",
+            )
+        )
+    return problems
+
+
+def _settings(config: Mapping[str, Any], config_file: str) -> tuple[StackSettings | None, list[Problem]]:
+    plain = {k: v for k, v in config.items() if k not in SECRET_CONFIG_KEYS}
+    settings, problems = _validate(StackSettings, plain, config_file, f"{CONFIG_NAMESPACE}:", STACK_DOCS)
+    if settings is not None:
+        problems += check_settings(settings, config_file)
+    return settings, problems
+
+
 def load_settings(config: Mapping[str, Any], config_file: str) -> StackSettings:
     """Validate the `proxcloud:` config keys (given without the namespace)."""
-    plain = {k: v for k, v in config.items() if k not in SECRET_CONFIG_KEYS}
-    settings, problems = _validate(StackSettings, plain, config_file, prefix=f"{CONFIG_NAMESPACE}:")
-    if problems:
+    settings, problems = _settings(config, config_file)
+    if problems or settings is None:
         raise SpecError(problems)
     return settings
+
+
+def _tenant_folder(
+    config: Mapping[str, Any], settings: StackSettings | None, project_dir: Path, config_file: str
+) -> tuple[str | None, Path | None, list[Problem]]:
+    """The folder of the tenant files (as written, and resolved), or why there is none."""
+    name = settings.tenants_dir if settings is not None else config.get("tenantsDir", "tenants")
+    field = f"{CONFIG_NAMESPACE}:tenantsDir"
+    if settings is None and not (isinstance(name, str) and PATH.fullmatch(name)):
+        return None, None, []  # the settings have problems of their own; read the tenant files if the folder is usable
+    folder = project_dir / name
+    if folder.resolve() == project_dir.resolve():
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    config_file,
+                    field,
+                    f"'{name}' is the project folder itself (it holds the stack files, not tenant files)",
+                    "use the folder of the tenant files, e.g. tenants",
+                )
+            ],
+        )
+    if not folder.is_dir():
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    config_file,
+                    field,
+                    f"folder {name} does not exist",
+                    "create it with the tenant files, or set proxcloud:tenantsDir to their folder",
+                )
+            ],
+        )
+    return name, folder, []
 
 
 def load_platform(
     project: str, stack: str, config: Mapping[str, Any], project_dir: Path, config_file: str | None = None
 ) -> Platform:
-    """The whole spec layer: stack settings + tenant files -> a checked, allocated Platform."""
+    """The whole spec layer: stack settings + tenant files -> a checked, allocated Platform.
+
+    Every problem is collected; what follows from an earlier problem (a tenant file that did not load, stack
+    settings that did not validate) is not checked further, so nothing is reported twice or in the wrong place.
+    """
     config_file = config_file or f"Pulumi.{stack}.yaml"
-    settings = load_settings(config, config_file)
-    tenants_dir = project_dir / settings.tenants_dir
-    if not tenants_dir.is_dir():
-        raise SpecError(
-            [Problem(config_file, f"{CONFIG_NAMESPACE}:tenantsDir", f"folder {tenants_dir} does not exist")]
-        )
-    files = sorted(tenants_dir.glob("*.yaml"))
-    problems: list[Problem] = []
-    if settings.tenants is not None:
-        stems = {f.stem for f in files}
-        for i, name in enumerate(settings.tenants):
-            if name not in stems:
-                problems.append(
-                    Problem(
-                        config_file,
-                        f"{CONFIG_NAMESPACE}:tenants[{i}]",
-                        f"no tenant file {settings.tenants_dir}/{name}.yaml",
-                        "create it or remove the name",
-                    )
-                )
-        files = [f for f in files if f.stem in set(settings.tenants)]
+    settings, problems = _settings(config, config_file)
+    shown_dir, folder, folder_problems = _tenant_folder(config, settings, project_dir, config_file)
+    problems += folder_problems
     tenants: list[Tenant] = []
     parsed: dict[str, TenantFile] = {}
-    for path in files:
-        shown = f"{settings.tenants_dir}/{path.name}"
-        tf, file_problems = read_tenant_file(path, shown)
-        problems += file_problems
-        if tf is not None:
-            tenant, tenant_problems = _resolve_tenant(tf, shown, settings)
-            problems += tenant_problems
-            tenants.append(tenant)
-            parsed.setdefault(tf.name, tf)
-    problems += check_platform(tenants, settings, config_file)
-    problems += check_notifications(settings, config_file) + check_drill(tenants, settings, config_file)
+    stems: set[str] = set()
+    if folder is not None:
+        files = sorted(folder.glob("*.yaml"))
+        problems += [
+            Problem(
+                f"{shown_dir}/{p.name}",
+                "(file name)",
+                "is not read: tenant files end in .yaml",
+                f"rename it to {p.stem}.yaml",
+            )
+            for p in sorted(folder.glob("*.yml"))
+        ]
+        selected = settings.tenants if settings is not None else None
+        if selected is not None:
+            present = {f.stem for f in files}
+            for i, name in enumerate(selected):
+                if name not in present:
+                    problems.append(
+                        Problem(
+                            config_file,
+                            f"{CONFIG_NAMESPACE}:tenants[{i}]",
+                            f"no tenant file {shown_dir}/{name}.yaml",
+                            "create it or remove the name",
+                        )
+                    )
+            files = [f for f in files if f.stem in set(selected)]
+        for path in files:
+            stems.add(path.stem)
+            shown = f"{shown_dir}/{path.name}"
+            tf, file_problems = read_tenant_file(path, shown)
+            problems += file_problems
+            if tf is not None and settings is not None:
+                tenant, tenant_problems = _resolve_tenant(tf, shown, settings)
+                problems += tenant_problems
+                tenants.append(tenant)
+                parsed.setdefault(tf.name, tf)
+    if settings is None:
+        raise SpecError(problems)
+    if folder is not None:
+        problems += check_platform(tenants, settings, config_file, stems)
+        problems += check_notifications(settings, config_file) + check_drill(tenants, settings, config_file)
     edge = None
+    if not problems:
+        problems += [p for t in tenants for p in check_dhcp_server(t, settings)]
     if not problems:
         edge, edge_problems = resolve_edge(tenants, parsed, settings, config_file)
         problems += edge_problems

@@ -102,16 +102,29 @@ class Vm:
     pool_id: str
     stateless_reason: str | None = None
     keep_apart_from: tuple[str, ...] = ()
+    source: str = ""
+    """The field of the tenant file the VM comes from (`vms[0]`, `monitoring.influxdb`, `proxy`), for messages."""
+    source_fields: tuple[tuple[str, str], ...] = ()
+    """Attributes written elsewhere than `<source>.<attribute>` (a service's `vnet`, a derived VM ID's `slot`)."""
 
     @property
     def address(self) -> ipaddress.IPv4Address:
         assert self.nics[0].ipv4 is not None
         return self.nics[0].ipv4.ip
 
+    def field(self, attribute: str) -> str:
+        """Where the user wrote `attribute` of this VM, as the path in its tenant file."""
+        return source_field(self.source, self.source_fields, attribute)
+
     @property
     def tags(self) -> list[str]:
         """PVE keeps tags sorted; so do we, or every refresh shows a diff."""
         return sorted({"proxcloud", self.tenant, self.role})
+
+
+def source_field(source: str, fields: tuple[tuple[str, str], ...], attribute: str) -> str:
+    """`<source>.<attribute>`, unless the attribute comes from another field."""
+    return dict(fields).get(attribute, f"{source}.{attribute}" if source else attribute)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
+from spec.errors import SpecError
+from spec.files import read_stack_config
 from spec.models import SECRET_CONFIG_KEYS
 
 # The secret config keys a stack needs; the user sets them with `pulumi config set --secret`.
@@ -379,16 +381,14 @@ class PlanMocks(pulumi.runtime.Mocks):
 
 
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
-    """Pulumi.<stack>.yaml's `config:` as the engine passes it: strings, structured values JSON-encoded."""
-    import yaml
+    """Pulumi.<stack>.yaml's `config:` as the engine passes it: strings, structured values JSON-encoded.
 
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = {}
-    for key, value in (data.get("config") or {}).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            continue  # an encrypted value; the plan runs without credentials
-        out[key] = value if isinstance(value, str) else json.dumps(value)
+    Read through spec.files like every input file; a file that cannot be read raises SpecError (file, field, fix).
+    """
+    config, problems = read_stack_config(project_dir / f"Pulumi.{stack}.yaml", f"Pulumi.{stack}.yaml")
+    if problems:
+        raise SpecError(problems)
+    out = {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
     for key in OFFLINE_SECRETS:  # secrets are never in the repo: offline, a marked placeholder stands in
         out.setdefault(key, f"offline-placeholder-{key.split(':')[1]}")
     return out

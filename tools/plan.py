@@ -22,6 +22,7 @@ from typing import Any
 
 import pulumi
 
+from spec.errors import SpecError
 from tools.mockengine import (
     DIGEST_KEY_ENV,
     OFFLINE_SECRETS,
@@ -201,8 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY",
         help=f"plan as if this secret had a new value (one of {', '.join(OFFLINE_SECRETS)}); repeatable",
     )
+    parser.add_argument(
+        "--project", default=str(PROJECT_DIR), help="project folder: its Pulumi.<stack>.yaml, tenants/ and __main__.py"
+    )
     args = parser.parse_args(argv)
-    if not (PROJECT_DIR / f"Pulumi.{args.stack}.yaml").is_file():
+    project = Path(args.project)
+    if not (project / f"Pulumi.{args.stack}.yaml").is_file():
         print(f"error: no stack config Pulumi.{args.stack}.yaml (stacks: dev, prod)", file=sys.stderr)
         return 2
     unknown = [k for k in args.rotate if k not in OFFLINE_SECRETS]
@@ -213,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     key = os.environ.get(DIGEST_KEY_ENV)
     try:
-        recording = record_plan(args.stack, rotate=args.rotate, digest_key=key.encode() if key else None)
+        recording = record_plan(args.stack, project, rotate=args.rotate, digest_key=key.encode() if key else None)
+    except SpecError as exc:  # the stack file itself cannot be read: the same report as the program's
+        print(f"error: invalid proxcloud input:\n{exc}", file=sys.stderr)
+        print("no plan written", file=sys.stderr)
+        return 2
     except pulumi.RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("no plan written", file=sys.stderr)

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from spec.capacity import CapacitySpec, Resource
+from spec.errors import SpecError
+from spec.files import read_stack_config, read_yaml
 from tools.mockengine import PROJECT_DIR, Recording, Registration, run_program, stack_config
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
@@ -389,9 +390,14 @@ def load_capacity(raw: Any, source: str) -> CapacitySpec:
 def stack_capacity(stack: str, project_dir: Path, override: Path | None) -> CapacitySpec | None:
     """The capacity from --capacity FILE (same shape as the config value), else from Pulumi.<stack>.yaml."""
     if override is not None:
-        return load_capacity(yaml.safe_load(override.read_text(encoding="utf-8")), str(override))
+        data, problems = read_yaml(override, str(override))
+        if problems:
+            raise ReportError("\n".join(str(p) for p in problems))
+        return load_capacity(data, str(override))
     path = project_dir / f"Pulumi.{stack}.yaml"
-    config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+    config, problems = read_stack_config(path, path.name)  # the one reader of every input file (spec.files)
+    if problems:
+        raise ReportError("\n".join(str(p) for p in problems))
     raw = config.get(CAPACITY_KEY)
     return None if raw is None else load_capacity(raw, path.name)
 
@@ -428,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         report, _ = build_report(args.stack, PROJECT_DIR, args.capacity)
-    except (ReportError, OSError, yaml.YAMLError) as exc:
+    except (ReportError, SpecError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except pulumi.RunError as exc:

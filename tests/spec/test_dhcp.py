@@ -116,7 +116,7 @@ def test_server_has_the_router_and_fixed_leases_for_declared_guests(tmp_path: Pa
 
 @pytest.mark.parametrize(("case", "data", "message"), BAD, ids=[b[0] for b in BAD])
 def test_bad_ranges_are_refused_with_file_and_field(tmp_path: Path, case: str, data: dict, message: str) -> None:
-    with pytest.raises(SpecError, match=re.escape(f"tenants/t0.yaml: {message}")):
+    with pytest.raises(SpecError, match=re.escape(f"tenants/acme.yaml: {message}")):
         load(tmp_path, [data], CFG)
 
 

@@ -34,7 +34,7 @@ def test_forward_and_secondary(tmp_path: Path) -> None:
     assert [(f.public_port, str(f.target), f.target_port) for f in p.edge.forwards] == [(2201, "10.200.4.182", 22)]
     assert [(str(s.address), str(s.target)) for s in p.edge.secondaries] == [("203.0.113.21", "10.200.2.250")]
     assert {h.name: h.vlan for h in p.edge.hosted} == {"host-www": 301, "acme-acme-proxy": 190}
-    proxy = next(v for v in p.tenants[1].vms if v.role == "proxy")
+    proxy = next(v for t in p.tenants for v in t.vms if v.role == "proxy")
     assert [n.bridge for n in proxy.nics] == ["acmeweb", "acmedb", "transit"]
     assert [str(n.ipv4) for n in proxy.nics[:2]] == ["192.168.10.1/24", "192.168.11.1/24"]  # the VNets' gateways
     assert proxy.nics[0].gateway4 is None and str(proxy.nics[2].gateway4) == "10.200.2.249"
@@ -99,7 +99,7 @@ def test_ssh_forward_refused_when_the_edge_takes_ssh(tmp_path: Path) -> None:
         ),
         (
             "proxy-without-vnets",
-            tenant(vnets=[], proxy={"engine": "caddy", "name": "p", "slot": 9, "acme_email": "a@b.c"}),
+            tenant(vnets=[], proxy={"engine": "caddy", "name": "p", "slot": 9, "acme_email": "a@b.example"}),
             {},
             r"a proxy needs at least one VNet",
         ),
@@ -108,7 +108,7 @@ def test_ssh_forward_refused_when_the_edge_takes_ssh(tmp_path: Path) -> None:
             "route-with-underscore",
             proxied(routes=[{"host": "grafana_acme.example.org", "upstream": "192.168.10.5"}]),
             {},
-            r"proxy\.routes\[0\]\.host: 'grafana_acme\.example\.org' is not a lower-case DNS name",
+            r"proxy\.routes\[0\]\.host: 'grafana_acme\.example\.org' is not a valid host name",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) and "/" not in v and "\\" not in v and len(v) < 30 else "",

@@ -44,11 +44,17 @@ def test_default_ports_per_mode(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"server": "smtp example"}, r"proxcloud:notifications\.server: .*'smtp example' is not a host name"),
-        ({"fromAddress": "pve"}, r"proxcloud:notifications\.fromAddress: .*'pve' is not an e-mail address"),
+        (
+            {"server": "smtp example"},
+            r"proxcloud:notifications\.server: .*'smtp example' is neither a host name nor an IP address",
+        ),
+        ({"fromAddress": "pve"}, r"proxcloud:notifications\.fromAddress: .*'pve' is not a valid e-mail address"),
         ({"mode": "ssl"}, r"proxcloud:notifications\.mode: Input should be 'tls', 'starttls' or 'insecure'"),
         ({"port": 0}, r"proxcloud:notifications\.port: Input should be greater than or equal to 1"),
-        ({"mailto": ["ops", "a@b.example"]}, r"proxcloud:notifications\.mailto: .*not e-mail addresses: 'ops'"),
+        (
+            {"mailto": ["ops", "a@b.example"]},
+            r"proxcloud:notifications\.mailto\[0\]: 'ops' is not a valid e-mail address",
+        ),
         ({"password": "x"}, r"proxcloud:notifications\.password: unknown key"),
     ],
     ids=["server", "from", "mode", "port", "mailto", "password-is-a-secret"],
@@ -111,7 +117,7 @@ def test_bad_drills_are_refused(tmp_path: Path, change: dict[str, Any], message:
 
 def test_a_pinned_guest_in_the_scratch_range_is_refused(tmp_path: Path) -> None:
     pinned = tenant(vms=[vm(vnet="acmeweb", address="192.168.10.10", vm_id=999999903)])
-    with pytest.raises(SpecError, match=r"scratchIds: 999999903 is the VM ID of web1 \(tenants/t0\.yaml\)"):
+    with pytest.raises(SpecError, match=r"scratchIds: 999999903 is the VM ID of web1 \(tenants/acme\.yaml\)"):
         load(tmp_path, [pinned], drill_cfg())
     edge = {**drill_cfg(), "edge": {**CFG["edge"], "vmId": 999999901}}
     with pytest.raises(SpecError, match=r"999999901 is the VM ID of the provider edge \(proxcloud:edge\.vmId\)"):
