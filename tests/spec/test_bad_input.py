@@ -127,10 +127,13 @@ def test_humhub_text_fields(project: Path, old: str, field: str, value: str) -> 
     ids=["site_title", "admin_username", "admin_email", "version", "public_host"],
 )
 def test_wordpress_text_fields(project: Path, old: str, field: str, value: str) -> None:
-    if value.startswith('"o') and field in ("wordpress.site_title",):
-        pytest.skip("an apostrophe is a fine character in a title (the renderers quote it)")
     tenant(project, "keepers", old, f"{old.split(':')[0]}: {value}")
-    assert_refused(plan(project), "tenants/keepers.yaml", field)
+    outcome = plan(project)
+    if value.startswith('"o') and field == "wordpress.site_title":
+        # an apostrophe is a fine character in a title: it plans (the renderers quote it)
+        assert outcome.code == 0 and outcome.planned, outcome.stderr
+        return
+    assert_refused(outcome, "tenants/keepers.yaml", field)
 
 
 @pytest.mark.parametrize(
