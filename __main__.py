@@ -20,10 +20,10 @@ from components.restore_drill import RestoreDrill, RestoreDrillArgs
 from components.sdn import SdnApply, SdnApplyArgs, after_sdn, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs
-from spec.drill import drill_guests
-from spec.errors import SpecError
-from spec.load import load_platform
-from spec.notifications import admin_addresses, admin_matcher
+from model.drill import drill_guests
+from model.errors import SpecError
+from model.load import load_platform
+from model.notifications import admin_addresses, admin_matcher
 
 # A plan keeps every resource and Output alive to the end, so CPython's full collections rescan an ever-growing
 # heap and free nothing: collect the oldest generation far less often (docs/performance.md).

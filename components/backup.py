@@ -22,9 +22,9 @@ import pulumi
 import pulumi_proxmoxve as px
 from pulumi_command import remote
 
+from model.models import BackupSpec
+from model.platform import TenantSpec
 from render.pbs import apply_script, delete_script, tenant_jobs
-from spec.models import BackupSpec
-from spec.platform import TenantSpec
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi.runtime import config as runtime_config
 
-from spec.files import config_value
+from model.files import config_value
 
 
 def namespace_config(namespace: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import pulumi_command.remote as remote
 import pulumi_proxmoxve as px
 
 from components.images import per_node_downloads
-from spec.containers import Container, ContainerTemplateSpec
+from model.containers import Container, ContainerTemplateSpec
 
 
 @dataclass

@@ -23,6 +23,9 @@ from pulumi_command import remote
 from components.guest_exec import node_ssh
 from components.readiness import RouterReadiness, RouterReadinessArgs
 from components.vm import CloudInitVm, CloudInitVmArgs
+from model.edge import router_spec
+from model.models import ProxyEngine, ProxySpec, StackSettings
+from model.platform import EdgePlan, Vm
 from render.cloudinit import render_user_data
 from render.dhcp import DhcpServer
 from render.edge import (
@@ -37,9 +40,6 @@ from render.edge import (
 from render.natgw import with_gateway
 from render.readiness import EDGE_NAT, PROXY_NAT
 from render.router import router_cloud_config
-from spec.edge import router_spec
-from spec.models import ProxyEngine, ProxySpec, StackSettings
-from spec.platform import EdgePlan, Vm
 
 
 @dataclass
@@ -143,7 +143,7 @@ class ReverseProxyArgs:
     after: Sequence[pulumi.Resource] = ()
     """What the proxy VM waits for: the tenant's pool, and the provider edge's readiness when it uplinks there."""
     dhcp: DhcpServer | None = None
-    """DHCP and DNS the proxy serves on the tenant's VNets that declare a range (spec/dhcp.py); None: none."""
+    """DHCP and DNS the proxy serves on the tenant's VNets that declare a range (model/dhcp.py); None: none."""
 
 
 class ReverseProxy(pulumi.ComponentResource):

@@ -1,4 +1,4 @@
-"""Firewall: the PVE firewall of the whole stack, generated from the intended flows (spec/flows.py).
+"""Firewall: the PVE firewall of the whole stack, generated from the intended flows (model/flows.py).
 
 - Cluster: firewall on, input DROP for the hosts with their management ports open to `management` only and VXLAN
   (udp/4789) between the VTEPs; nftables (`proxmox-firewall`) on every node, which VNet rules need.
@@ -7,7 +7,7 @@
 - Every guest: firewall on, input DROP, output ACCEPT, MAC filter; its rules insert its role's group, then its own
   flows (forwards), then what routers need (a proxy routes its tenant's egress, the edge its hosted nets').
 - Every tenant VNet: forward policy DROP; the flows inside it, and egress to `world` (through the proxy).
-- DHCP (spec/flows.py `dhcp_flows`): on a VNet with a range, the router accepts DHCP and DNS from the VNet's hosts on
+- DHCP (model/flows.py `dhcp_flows`): on a VNet with a range, the router accepts DHCP and DNS from the VNet's hosts on
   its NIC there, the VNet forwards them and the router's answers, and guests on it get PVE's `dhcp` option.
 """
 
@@ -20,9 +20,9 @@ import pulumi
 import pulumi_proxmoxve as px
 
 from components.vnet_firewall import VnetFirewallRules, VnetFirewallRulesArgs, pve_connection
-from spec.containers import Container
-from spec.flows import CLIENTS, DHCP_SERVER, INTERNET, Flow, all_flows, source_address
-from spec.platform import Platform, Tenant, Vm
+from model.containers import Container
+from model.flows import CLIENTS, DHCP_SERVER, INTERNET, Flow, all_flows, source_address
+from model.platform import Platform, Tenant, Vm
 
 BROADCAST = "255.255.255.255"  # where a DHCP client without an address sends its requests
 PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pulumi
 
 from components.container import NodeSsh
+from model.models import StackSettings
 from render.readiness import CLOUD_INIT_DONE
-from spec.models import StackSettings
 
 
 def node_ssh(settings: StackSettings, node: str, key: pulumi.Input[str]) -> NodeSsh:

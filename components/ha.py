@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
-from spec.containers import Container
-from spec.models import HaSpec
-from spec.platform import Vm
+from model.containers import Container
+from model.models import HaSpec
+from model.platform import Vm
 
 
 @dataclass

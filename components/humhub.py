@@ -14,11 +14,11 @@ import pulumi
 import pulumi_random as random
 
 from components.vm import CloudInitVm, CloudInitVmArgs
+from model.models import HumHubSpec, StackSettings
+from model.platform import Vm
 from render.cloudinit import render_user_data
 from render.desktop import desktop_cloud_config
 from render.humhub import HumHubSite, humhub_cloud_config
-from spec.models import HumHubSpec, StackSettings
-from spec.platform import Vm
 
 # A checksum of all zeros marks a release whose checksum has not been pinned yet: provisioning would stop at
 # the checksum check, so the plan says so loudly.

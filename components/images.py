@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
-from spec.containers import ContainerTemplateSpec
-from spec.models import ImageSpec
+from model.containers import ContainerTemplateSpec
+from model.models import ImageSpec
 
 
 @dataclass

@@ -17,6 +17,8 @@ import pulumi_proxmoxve as px
 import pulumi_random as random
 
 from components.vm import CloudInitVm, CloudInitVmArgs
+from model.models import StackSettings
+from model.platform import TenantSpec
 from render.cloudinit import render_user_data
 from render.monitoring import (
     InfluxPasswords,
@@ -25,8 +27,6 @@ from render.monitoring import (
     grafana_vm_cloud_config,
     influx_vm_cloud_config,
 )
-from spec.models import StackSettings
-from spec.platform import TenantSpec
 
 AUDITOR = "PVEAuditor"
 

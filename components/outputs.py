@@ -15,7 +15,7 @@ from components.audit import AuditPrincipal
 from components.backup import BackupPlan
 from components.monitoring import MonitoringStack
 from components.tenant import Tenant
-from spec.platform import Nic, Platform, TenantSpec
+from model.platform import Nic, Platform, TenantSpec
 
 SCHEMA_VERSION = "1.1"
 

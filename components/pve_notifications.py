@@ -37,8 +37,8 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi.dynamic
 
-from spec.models import NotificationsSpec
-from spec.notifications import SMTP_TARGET, MatcherSpec
+from model.models import NotificationsSpec
+from model.notifications import SMTP_TARGET, MatcherSpec
 
 BASE = "/cluster/notifications"
 
@@ -460,9 +460,9 @@ class NotificationsArgs:
     spec: NotificationsSpec
     """SMTP relay, mode, port, from address, login."""
     recipients: list[str]
-    """The admins' addresses (spec.notifications.admin_addresses)."""
+    """The admins' addresses (model.notifications.admin_addresses)."""
     matcher: MatcherSpec
-    """What reaches them (spec.notifications.admin_matcher)."""
+    """What reaches them (model.notifications.admin_matcher)."""
     password: pulumi.Input[str] | None
     """`proxcloud:smtpPassword` when the relay needs a login (secret)."""
 

@@ -17,8 +17,8 @@ from pulumi_command import remote
 
 from components.container import NodeSsh
 from components.guest_exec import qm_exec_command
+from model.platform import Vm
 from render.readiness import router_ready_script
-from spec.platform import Vm
 
 
 @dataclass

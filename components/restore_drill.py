@@ -14,9 +14,9 @@ import pulumi
 from pulumi_command import remote
 
 from components.guest_exec import node_ssh
+from model.drill import DrillGuest
+from model.models import RestoreDrillSpec, StackSettings
 from render.restore_drill import DrillSettings, install_script, remove_script
-from spec.drill import DrillGuest
-from spec.models import RestoreDrillSpec, StackSettings
 
 
 @dataclass
@@ -26,7 +26,7 @@ class RestoreDrillArgs:
     drill: RestoreDrillSpec
     """Node, schedule, scratch IDs, guests per run, boot timeout."""
     guests: list[DrillGuest]
-    """The guests to drill, in order (spec.drill.drill_guests)."""
+    """The guests to drill, in order (model.drill.drill_guests)."""
     settings: StackSettings
     """For the node's SSH address and the vm datastore."""
     ssh_private_key: pulumi.Input[str]

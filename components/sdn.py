@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
-from spec.platform import Platform
+from model.platform import Platform
 
 
 def sdn_fingerprint(platform: Platform) -> str:

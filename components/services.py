@@ -20,15 +20,15 @@ from pulumi_command import remote
 from components.container import LxcContainer, LxcContainerArgs
 from components.guest_exec import node_ssh, qm_exec_command
 from components.vm import CloudInitVm, CloudInitVmArgs
+from model.containers import Container, ContainerTemplateSpec
+from model.models import StackSettings
+from model.platform import TenantSpec, Vm
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, docker_apt_source, render_user_data
 from render.extras import VaultwardenSite, cloudflared_project, twingate_project, vaultwarden_project
 from render.logging import GraylogParams, graylog_vm_cloud_config, rsyslog_container_script
 from render.provision import compose_project_script
 from render.wordpress import SALT_NAMES, WordPressSite, db_script, web_script
 from render.zabbix import zabbix_agent_script, zabbix_server_project
-from spec.containers import Container, ContainerTemplateSpec
-from spec.models import StackSettings
-from spec.platform import TenantSpec, Vm
 
 
 def template_spec(settings: StackSettings) -> ContainerTemplateSpec:

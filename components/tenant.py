@@ -15,13 +15,13 @@ from components.humhub import HumHubStack, HumHubStackArgs
 from components.services import Extras, GuestSetup, LoggingStack, WordPressStack, ZabbixStack
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
+from model.access import grants
+from model.containers import Container
+from model.dhcp import dhcp_server
+from model.models import StackSettings
+from model.platform import Platform, TenantSpec, Vm
 from render.cloudinit import CloudConfig, render_user_data
 from render.edge import Route
-from spec.access import grants
-from spec.containers import Container
-from spec.dhcp import dhcp_server
-from spec.models import StackSettings
-from spec.platform import Platform, TenantSpec, Vm
 
 
 @dataclass

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
-from spec.models import StackSettings
-from spec.platform import Vm
+from model.models import StackSettings
+from model.platform import Vm
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_proxmoxve as px
 
-from spec.platform import Vnet
+from model.platform import Vnet
 
 
 @dataclass

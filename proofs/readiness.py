@@ -26,9 +26,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from model.containers import Container
+from model.platform import Platform, Vm
 from proofs.privileges import CT, VM
-from spec.containers import Container
-from spec.platform import Platform, Vm
 from tools.mockengine import Recording, Registration
 
 COMMAND = "command:remote:Command"

@@ -14,9 +14,9 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from model.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
+from model.types import HOST_NAME_RE as _HOST_RE
 from render.cloudinit import CloudConfig, WriteFile
-from spec.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
-from spec.types import HOST_NAME_RE as _HOST_RE
 
 # PHP extensions HumHub's requirement check demands, as `php -m` module name -> Debian 12 package providing it.
 # Source: humhub/humhub protected/humhub/libs/SelfTest.php, SelfTest::getResults() (the non-"Optional" PHP checks:

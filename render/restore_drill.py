@@ -33,8 +33,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spec.drill import DrillGuest
-from spec.notifications import DRILL_TYPE
+from model.drill import DrillGuest
+from model.notifications import DRILL_TYPE
 
 UNIT = "proxcloud-restore-drill"
 RUNNER_PATH = "/usr/local/sbin/proxcloud-restore-drill"

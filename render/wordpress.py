@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from model.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
+from model.types import HOST_NAME_RE as _HOST_RE
 from render.provision import put_file, script
-from spec.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
-from spec.types import HOST_NAME_RE as _HOST_RE
 
 # PHP extensions of the WordPress Hosting Handbook, "Server Environment" > "PHP Extensions"
 # (make.wordpress.org/hosting/handbook/server-environment/#php-extensions): "required" json and mysqli, and the

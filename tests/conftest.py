@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spec.platform import Platform
+from model.platform import Platform
 from tools.mockengine import PROJECT_DIR, Recording, run_program, stack_config
 
 
@@ -49,7 +49,7 @@ def load_stack_spec(stack: str) -> Platform:
     """The shipped stack's spec, loaded the way the program loads it (the `proxcloud:` keys of the stack config)."""
     import yaml
 
-    from spec.load import load_platform
+    from model.load import load_platform
 
     raw = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
     cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}

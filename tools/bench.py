@@ -270,10 +270,10 @@ def child_program(tenants_dir: Path, warm_dir: Path) -> dict[str, Any]:
     from tools.mockengine import run_program
 
     run_program(STACK, config=bench_config(warm_dir))
-    import spec.load
+    import model.load
 
     spent = [0.0]
-    original = spec.load.load_platform
+    original = model.load.load_platform
 
     def timed_load(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -282,14 +282,14 @@ def child_program(tenants_dir: Path, warm_dir: Path) -> dict[str, Any]:
         finally:
             spent[0] += time.perf_counter() - start
 
-    spec.load.load_platform = timed_load  # __main__ imports it by name when run, so it gets this one
+    model.load.load_platform = timed_load  # __main__ imports it by name when run, so it gets this one
     config = bench_config(tenants_dir)
     gc.collect()
     rss_before = _peak_rss_mib()
     start = time.perf_counter()
     recording = run_program(STACK, config=config)
     wall = time.perf_counter() - start
-    spec.load.load_platform = original
+    model.load.load_platform = original
     depth, width = graph_shape(recording)
     return {
         "resources": len(recording.resources),

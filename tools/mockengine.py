@@ -32,9 +32,9 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from spec.errors import SpecError
-from spec.files import read_stack_config
-from spec.models import SECRET_CONFIG_KEYS
+from model.errors import SpecError
+from model.files import read_stack_config
+from model.models import SECRET_CONFIG_KEYS
 
 # The secret config keys a stack needs; the user sets them with `pulumi config set --secret`.
 OFFLINE_SECRETS = ("proxmoxve:apiToken", *(f"proxcloud:{k}" for k in SECRET_CONFIG_KEYS))
@@ -383,7 +383,7 @@ class PlanMocks(pulumi.runtime.Mocks):
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """Pulumi.<stack>.yaml's `config:` as the engine passes it: strings, structured values JSON-encoded.
 
-    Read through spec.files like every input file; a file that cannot be read raises SpecError (file, field, fix).
+    Read through model.files like every input file; a file that cannot be read raises SpecError (file, field, fix).
     """
     config, problems = read_stack_config(project_dir / f"Pulumi.{stack}.yaml", f"Pulumi.{stack}.yaml")
     if problems:

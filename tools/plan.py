@@ -22,7 +22,7 @@ from typing import Any
 
 import pulumi
 
-from spec.errors import SpecError
+from model.errors import SpecError
 from tools.mockengine import (
     DIGEST_KEY_ENV,
     OFFLINE_SECRETS,

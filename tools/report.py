@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from spec.capacity import CapacitySpec, Resource
-from spec.errors import SpecError
-from spec.files import read_stack_config, read_yaml
+from model.capacity import CapacitySpec, Resource
+from model.errors import SpecError
+from model.files import read_stack_config, read_yaml
 from tools.mockengine import PROJECT_DIR, Recording, Registration, run_program, stack_config
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
@@ -395,7 +395,7 @@ def stack_capacity(stack: str, project_dir: Path, override: Path | None) -> Capa
             raise ReportError("\n".join(str(p) for p in problems))
         return load_capacity(data, str(override))
     path = project_dir / f"Pulumi.{stack}.yaml"
-    config, problems = read_stack_config(path, path.name)  # the one reader of every input file (spec.files)
+    config, problems = read_stack_config(path, path.name)  # the one reader of every input file (model.files)
     if problems:
         raise ReportError("\n".join(str(p) for p in problems))
     raw = config.get(CAPACITY_KEY)

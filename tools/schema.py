@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from spec.models import TenantFile
+from model.models import TenantFile
 from tools.mockengine import PROJECT_DIR
 
 SCHEMA_PATH = PROJECT_DIR / "tenants" / "schema.json"

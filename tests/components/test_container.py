@@ -13,8 +13,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from spec.containers import Container, ContainerTemplateSpec
-from spec.platform import Nic
+from model.containers import Container, ContainerTemplateSpec
+from model.platform import Nic
 from tools.mockengine import PlanMocks, Recording, RecordingMonitor
 
 with warnings.catch_warnings():

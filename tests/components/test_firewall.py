@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spec.flows import ROLE_INBOUND
+from model.flows import ROLE_INBOUND
 from tools.mockengine import Recording
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"

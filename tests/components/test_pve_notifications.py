@@ -30,7 +30,7 @@ from components.pve_notifications import (
     PveSmtpTarget,
     SmtpTargetArgs,
 )
-from spec.notifications import admin_matcher
+from model.notifications import admin_matcher
 from tests.components.fakepve_notify import NotifyFakePve
 from tools.mockengine import PlanMocks, Recording, RecordingMonitor
 

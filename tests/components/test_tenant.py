@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from components.tenant import routes_of
-from spec.access import OPERATOR_VM, SDN_USER, SELF_SERVICE_VM, STORAGE_USER
-from spec.platform import Platform, TenantSpec
+from model.access import OPERATOR_VM, SDN_USER, SELF_SERVICE_VM, STORAGE_USER
+from model.platform import Platform, TenantSpec
 from tools.mockengine import Recording
 
 ACL = "proxmoxve:index/acl:Acl"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from model.platform import Platform, eui64_link_local
 from render.router import nftables_ruleset
-from spec.platform import Platform, eui64_link_local
 from tests.render.cloudinit_schema import assert_valid_cloud_config
 from tests.render.pve_network import guest_networkd, nocloud_network
 from tools.mockengine import Recording
@@ -78,7 +78,7 @@ def test_the_edge_renders_for_the_interface_names_it_boots_with(
 ) -> None:
     """cloud-init names the edge's public NIC (the one with an ip config) eth0, which the edge's networkd files and
     nftables rules use; the trunk has no ip config, so cloud-init leaves it alone (its name is the kernel's)."""
-    from spec.edge import TRANSIT_NIC, router_spec
+    from model.edge import TRANSIT_NIC, router_spec
 
     assert spec_dev.edge is not None
     edge = plan_dev.one(VM, "edge-router-vm").inputs

@@ -1,13 +1,13 @@
-"""The nodes' own SMTP egress: every flow of spec.flows.host_egress passes the planned host firewall (the
+"""The nodes' own SMTP egress: every flow of model.flows.host_egress passes the planned host firewall (the
 datacenter output policy is ACCEPT, so no rule is written); shown failing on a DROP policy and on a DROP rule."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from model.flows import host_egress
+from model.platform import Platform
 from proofs.host_egress import CLUSTER_FW, RULES, host_egress_allowed
-from spec.flows import host_egress
-from spec.platform import Platform
 from tests.conftest import load_stack_spec
 from tools.mockengine import Recording
 

@@ -10,7 +10,7 @@ import pytest
 from proofs.notifications import MATCHER, recipients, routes
 from tools.mockengine import Recording
 
-# (severity, metadata) as PVE sends them (see spec/notifications.py for the sources); the intent, by hand:
+# (severity, metadata) as PVE sends them (see model/notifications.py for the sources); the intent, by hand:
 MUST_REACH = {
     "backup failed": ("error", {"type": "vzdump", "hostname": "pve1", "job-id": "alpha-nightly"}),
     "replication failed": ("error", {"type": "replication", "hostname": "pve2", "job-id": "3001-0"}),

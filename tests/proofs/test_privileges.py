@@ -43,7 +43,7 @@ def test_pve_api_schema_knows_every_privilege_we_grant() -> None:
     with gzip.open(schema, "rt") as fh:
         text = fh.read()
     assert json.loads(text)["paths"]["/access/roles"]["POST"]["parameters"]["properties"]["privs"]
-    from spec.access import OPERATOR_VM, SDN_USER, SELF_SERVICE_VM, STORAGE_USER
+    from model.access import OPERATOR_VM, SDN_USER, SELF_SERVICE_VM, STORAGE_USER
 
     assert set(OPERATOR_VM + SELF_SERVICE_VM + SDN_USER + STORAGE_USER) <= PRIVILEGES
 

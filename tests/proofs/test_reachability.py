@@ -1,6 +1,6 @@
 """Reachability proof on the planned dev stack: the firewall allows exactly the intended flows.
 
-The intended matrix is written here by hand from the setups (not derived from spec/flows.py), so a wrong
+The intended matrix is written here by hand from the setups (not derived from model/flows.py), so a wrong
 policy, a missing rule or a widened one shows up as a difference.
 """
 

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
+from model.platform import Platform
 from proofs.readiness import COMMAND, READINESS, missing_waits, routers_on_path, unwaited_commands
-from spec.platform import Platform
 from tests.proofs.graph import reg
 from tools.mockengine import Recording
 

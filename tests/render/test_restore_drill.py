@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from model.drill import DrillGuest
+from model.notifications import DRILL_TYPE
 from render.restore_drill import (
     NOTIFY_HELPER,
     RESULTS_HEADER,
@@ -29,8 +31,6 @@ from render.restore_drill import (
     templates,
     timer_unit,
 )
-from spec.drill import DrillGuest
-from spec.notifications import DRILL_TYPE
 from tests.render.fake_pve_node import env_for, install
 from tests.shell import shellcheck
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from model.platform import eui64_link_local
 from render.router import (
     EDGE_LINK_LOCAL,
     HostedNet,
@@ -34,7 +35,6 @@ from render.router import (
     vm_address4,
     vm_address6,
 )
-from spec.platform import eui64_link_local
 from tests.render.netns import netns, nft_check, run
 from tests.render.pve_network import apply_networkd, guest_networkd, nocloud_network
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spec.load import load_platform
+from model.load import load_platform
 from tools import bench
 from tools.mockengine import Recording, Registration, run_function
 
@@ -122,7 +122,7 @@ def test_generated_tenants_load_with_unique_ids(tmp_path: Path, count: int) -> N
 
 def test_ids_stay_valid_at_the_largest_tenant_numbers() -> None:
     """1000 tenants: check the last documents without loading 1000 files."""
-    from spec.models import TenantFile
+    from model.models import TenantFile
 
     last = TenantFile.model_validate(bench.tenant_document(1000))
     assert last.zone.id == "z1000" and [v.id for v in last.vnets] == ["w1000", "d1000"]
@@ -132,7 +132,7 @@ def test_ids_stay_valid_at_the_largest_tenant_numbers() -> None:
 
 def test_generator_twin_duplicate_ids_are_refused(tmp_path: Path) -> None:
     """Twin: the loader the test above relies on does reject a clash the generator must avoid."""
-    from spec.errors import SpecError
+    from model.errors import SpecError
 
     folder = tmp_path / "tenants"
     bench.generate_tenants(2, folder)

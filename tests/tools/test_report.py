@@ -11,7 +11,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from spec.capacity import CapacitySpec, Resource
+from model.capacity import CapacitySpec, Resource
 from tests.proofs.graph import recording, reg
 from tools import report
 from tools.mockengine import Registration
@@ -165,11 +165,11 @@ def test_capacity_model_defaults_and_errors() -> None:
 
 
 def test_capacity_node_names_follow_the_stack_settings_rule() -> None:
-    import spec.capacity
-    import spec.models
+    import model.capacity
+    import model.models
 
-    assert spec.capacity.NODE_NAME.pattern == spec.models.NODE_NAME.pattern
-    assert spec.capacity._Config.model_config == spec.models._Config.model_config
+    assert model.capacity.NODE_NAME.pattern == model.models.NODE_NAME.pattern
+    assert model.capacity._Config.model_config == model.models._Config.model_config
 
 
 def write_stack(project: Path, stack: str, capacity_value: object) -> None:

@@ -95,8 +95,8 @@ def _json(value: str | None, default: Any) -> Any:
 
 def tenant_numbers(stack: str, config: Mapping[str, str]) -> dict[str, int]:
     """Each tenant's number (its default VM id range), from the spec the plan was built from."""
-    from spec.errors import SpecError
-    from spec.load import load_platform
+    from model.errors import SpecError
+    from model.load import load_platform
 
     ns = {k.split(":", 1)[1]: _json(v, v) for k, v in config.items() if k.startswith("proxcloud:")}
     try:

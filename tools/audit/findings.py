@@ -1,7 +1,7 @@
 """Drift between the plan and the cluster, objects nobody declared, squatted VM ids, pending SDN changes.
 
 Ownership comes from the plan: a tenant's pool, group, people, zone and VNets, its guests' ids, its dedicated
-storages, and each tenant's default id range (tenant number * 1000 + slot 1..99, spec/load.py). An undeclared
+storages, and each tenant's default id range (tenant number * 1000 + slot 1..99, model/load.py). An undeclared
 object on a tenant path or of a tenant principal is *unmanaged*; anywhere else it is *extra*. Principals the
 operator runs outside the program (the deploy user, root@pam) are named in `known` and left alone.
 """
@@ -18,7 +18,7 @@ from tools.audit.model import TENANT, WHOLE, Item, Items
 from tools.mockengine import Recording, Registration
 
 ROOT = "root@pam"
-SLOTS = range(1, 100)  # spec/models.py: slot 1..99; default VM id = tenant number * 1000 + slot
+SLOTS = range(1, 100)  # model/models.py: slot 1..99; default VM id = tenant number * 1000 + slot
 
 
 class Category:

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spec.drill import drill_guests, mirrored_by
-from spec.errors import SpecError
-from spec.load import _mirror
-from spec.notifications import admin_addresses
-from spec.platform import Platform
-from tests.spec.test_load import CONFIG, load, tenant
-from tests.spec.test_vms import BACKUP, CFG, vm
+from model.drill import drill_guests, mirrored_by
+from model.errors import SpecError
+from model.load import _mirror
+from model.notifications import admin_addresses
+from model.platform import Platform
+from tests.model.test_load import CONFIG, load, tenant
+from tests.model.test_vms import BACKUP, CFG, vm
 
 NOTIFY = {"server": "smtp.example.net", "fromAddress": "pve@example.net"}
 DRILL = {"node": "pve2", "scratchIds": {"first": 999999900, "last": 999999909}}

@@ -3,7 +3,7 @@
 A VNet's `dhcp` range is served by the tenant's router (its proxy, render/dhcp.py). The range must lie inside the
 VNet's subnet, leave out its gateway (the router) and every static address the spec gives a guest on that VNet
 (VMs, containers, service guests) or a proxy route points at there, so a dynamic lease never takes an address the
-platform relies on. Ranges of different VNets cannot overlap: their subnets do not (spec/load.py). Every declared
+platform relies on. Ranges of different VNets cannot overlap: their subnets do not (model/load.py). Every declared
 guest on a served VNet gets a fixed lease (its NIC's MAC and static address).
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 
+from model.containers import Container
+from model.errors import Problem
+from model.models import StackSettings
+from model.platform import Tenant, Vm, Vnet
 from render.dhcp import DhcpLan, DhcpServer, StaticLease, validate_dhcp
-from spec.containers import Container
-from spec.errors import Problem
-from spec.models import StackSettings
-from spec.platform import Tenant, Vm, Vnet
 
 
 def _guests_on(

@@ -1,6 +1,6 @@
-"""Resolved LXC containers (setup C): like spec.platform.Vm, every id, address and placement already decided.
+"""Resolved LXC containers (setup C): like model.platform.Vm, every id, address and placement already decided.
 
-The loader (spec/load.py) builds these from the tenant files; components/container.py wires them. Pure data.
+The loader (model/load.py) builds these from the tenant files; components/container.py wires them. Pure data.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from spec.platform import Nic, source_field
-from spec.types import TEMPLATE_FILE, TEMPLATE_HTTP_HOSTS, check_checksum, check_url
+from model.platform import Nic, source_field
+from model.types import TEMPLATE_FILE, TEMPLATE_HTTP_HOSTS, check_checksum, check_url
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ContainerTemplateSpec:
     checksum_algorithm: str = "sha512"
 
     def __post_init__(self) -> None:
-        # The same rules as the stack config's proxcloud:containerTemplate (spec.models), which refuses bad values
+        # The same rules as the stack config's proxcloud:containerTemplate (model.models), which refuses bad values
         # at load with their field; here for templates built in code.
         check_checksum(self.checksum, self.checksum_algorithm)
         if not TEMPLATE_FILE.fullmatch(self.file_name):

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spec.errors import SpecError
-from spec.platform import Nic
-from tests.spec.test_load import CONFIG, load, tenant
+from model.errors import SpecError
+from model.platform import Nic
+from tests.model.test_load import CONFIG, load, tenant
 
 IMAGE = {
     "url": "https://cloud.debian.org/images/cloud/bookworm/x/debian-12-genericcloud-amd64.qcow2",
@@ -184,7 +184,7 @@ def test_bad_backup_settings(tmp_path: Path, change: dict[str, Any], message: st
 
 
 def test_window_wraps_midnight() -> None:
-    from spec.models import BackupWindow
+    from model.models import BackupWindow
 
     w = BackupWindow.model_validate({"start": "22:00", "end": "05:00"})
     assert [w.contains(t) for t in ("21:59", "22:00", "00:30", "04:59", "05:00")] == [False, True, True, True, False]

@@ -5,7 +5,7 @@ Scratch IDs must lie outside every ID the spec can allocate, now and later, so a
 
 * tenant number * 1000 + slot: numbers 1-9999 and slots 1-99 give 1001..9999099, so the band 1000..9999999
   is refused as a whole;
-* `mirror`: the address without dots (spec/load.py `_mirror`), refused when any IPv4 address mirrors to an
+* `mirror`: the address without dots (model/load.py `_mirror`), refused when any IPv4 address mirrors to an
   ID of the range (`mirrored_by`);
 * pinned IDs (tenant files, the edge): refused when one lies in the range today; a later pin into the range is
   refused the same way when its file is loaded.
@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spec.errors import Problem
-from spec.models import StackSettings
-from spec.platform import Platform, Tenant
+from model.errors import Problem
+from model.models import StackSettings
+from model.platform import Platform, Tenant
 
 CONFIG_NAMESPACE = "proxcloud"
 AUTO_BAND = (1000, 9_999_999)  # tenant number (1-9999) * 1000 + slot (1-99)

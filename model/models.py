@@ -1,8 +1,8 @@
 """Input models: the tenant file format (`tenants/*.yaml`) and the stack settings (`proxcloud:*` config).
 
 These models check each file on its own (types, PVE id rules, unknown keys); every string field is one of the
-shared validated types of `spec.types`, and every model is strict: no true/false for a number, no number for an
-address or a name. Rules that span files (uniqueness, overlaps, VNI clashes) live in `spec.load`.
+shared validated types of `model.types`, and every model is strict: no true/false for a number, no number for an
+address or a name. Rules that span files (uniqueness, overlaps, VNI clashes) live in `model.load`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from spec.capacity import CapacitySpec
-from spec.types import (
+from model.capacity import CapacitySpec
+from model.types import (
     LOGIN,
     RELEASE,
     RELEASE_SUFFIXED,
@@ -61,9 +61,9 @@ from spec.types import (
     check_url,
 )
 
-# The id rules, where tests have always read them (spec.types holds them now).
-from spec.types import NODE_NAME as NODE_NAME
-from spec.types import SDN_ID as SDN_ID
+# The id rules, where tests have always read them (model.types holds them now).
+from model.types import NODE_NAME as NODE_NAME
+from model.types import SDN_ID as SDN_ID
 
 G = TypeVar("G")
 VNI_MIN, VNI_MAX = 1, 16_777_215
@@ -120,7 +120,7 @@ class AccessProfile(StrEnum):
 
 class _Strict(BaseModel):
     # strict: YAML's true/false never becomes 1/0, a number never becomes a name; addresses are parsed from text
-    # by the types in spec.types. Enums are the one lax field kind (a value from the list, written as text).
+    # by the types in model.types. Enums are the one lax field kind (a value from the list, written as text).
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
@@ -161,7 +161,7 @@ class DhcpSpec(_Strict):
     """A DHCP range on a tenant VNet, served by the tenant's router (its proxy) with itself as gateway and resolver.
 
     Checked at load against the VNet (inside its subnet, not the gateway) and every static address the spec gives a
-    guest there (spec/dhcp.py)."""
+    guest there (model/dhcp.py)."""
 
     start: IPv4 = Field(description="First address handed out.")
     end: IPv4 = Field(description="Last address handed out (at least start).")

@@ -1,4 +1,4 @@
-"""spec/types.py: each shared type is at least as strict as every renderer check and PVE format its values reach
+"""model/types.py: each shared type is at least as strict as every renderer check and PVE format its values reach
 (so those checks cannot fire on loaded input), and refuses what the issue lists (twins: the rules do refuse)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import render.extras
 import render.humhub
 import render.wordpress
 import render.zabbix
-from spec import models, types
+from model import models, types
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@proxcloud"
 

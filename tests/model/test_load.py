@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from spec.errors import SpecError
-from spec.load import load_platform
-from spec.models import AccessProfile
+from model.errors import SpecError
+from model.load import load_platform
+from model.models import AccessProfile
 from tools.mockengine import PROJECT_DIR
 
 CONFIG: dict[str, Any] = {
@@ -245,7 +245,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 
 
 def test_tenant_files_are_read_by_libyaml_with_the_same_result(project_dir: Path) -> None:
-    from spec.files import _EventSource, read_yaml
+    from model.files import _EventSource, read_yaml
 
     assert (
         yaml.__with_libyaml__ and _EventSource is yaml.cyaml.CParser

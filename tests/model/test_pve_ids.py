@@ -12,8 +12,8 @@ import pytest
 import yaml
 from fakepve.formats import NAMED
 
-from spec.load import load_platform
-from spec.models import SDN_ID
+from model.load import load_platform
+from model.models import SDN_ID
 from tools.mockengine import PROJECT_DIR
 
 

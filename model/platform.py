@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from spec.models import (
+from model.models import (
     AccessProfile,
     ExtrasSpec,
     HumHubSpec,
@@ -20,7 +20,7 @@ from spec.models import (
 )
 
 if TYPE_CHECKING:
-    from spec.containers import Container
+    from model.containers import Container
 
 
 @dataclass(frozen=True)

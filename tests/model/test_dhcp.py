@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from spec.dhcp import dhcp_server
-from spec.errors import SpecError
-from spec.platform import Platform
-from tests.spec.test_load import load, tenant
-from tests.spec.test_vms import CFG, vm
+from model.dhcp import dhcp_server
+from model.errors import SpecError
+from model.platform import Platform
+from tests.model.test_load import load, tenant
+from tests.model.test_vms import CFG, vm
 
 PROXY = {"engine": "caddy", "name": "acme-proxy", "slot": 90, "acme_email": "ops@acme.example"}
 RANGE = {"start": "192.168.10.100", "end": "192.168.10.199"}

@@ -21,7 +21,7 @@ from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEv
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from spec.errors import Problem
+from model.errors import Problem
 
 MAX_BYTES = 1 << 20  # 1 MiB: a tenant file is a few KiB; the benchmark's largest stack config is far below
 MAX_DEPTH = 32  # the deepest real field is 5 levels down (proxcloud:capacity.nodes.<node>.cores)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from spec.containers import Container
-from spec.platform import Platform, Tenant, Vm
+from model.containers import Container
+from model.platform import Platform, Tenant, Vm
 
 Guest = Vm | Container
 

@@ -20,8 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spec.files import path_text
-from tests.spec.bad_input import Outcome, copy_inputs, load, plan
+from model.files import path_text
+from tests.model.bad_input import Outcome, copy_inputs, load, plan
 from tools.mockengine import PROJECT_DIR
 
 FILES = [f"tenants/{p.name}" for p in sorted((PROJECT_DIR / "tenants").glob("*.yaml"))] + ["Pulumi.dev.yaml"]
@@ -245,8 +245,8 @@ def shipped_platform(workspace: Path) -> Any:
 
 
 def _platform(project: Path) -> Any:
-    from spec.files import config_value
-    from spec.load import load_platform
+    from model.files import config_value
+    from model.load import load_platform
     from tools.mockengine import stack_config
 
     raw = stack_config("dev", project)

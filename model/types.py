@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 class Invalid(ValueError):
     """A value a rule refuses, with how to fix it. `at` extends the field path (for rules of a whole mapping that
-    belong to one of its fields); spec.load reads `fix` and `at` from the validation error."""
+    belong to one of its fields); model.load reads `fix` and `at` from the validation error."""
 
     def __init__(self, message: str, fix: str, at: Sequence[str | int] = ()) -> None:
         super().__init__(message)
@@ -137,7 +137,7 @@ EMAIL = re.compile(
     re.ASCII,
 )
 EMAIL_RE = re.compile(rf"\A(?:{EMAIL.pattern})\Z", re.ASCII)
-# pve-manager / pve-access-control formats (cross-checked against fakepve in tests/spec/test_pve_ids.py).
+# pve-manager / pve-access-control formats (cross-checked against fakepve in tests/model/test_pve_ids.py).
 SDN_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9]*[a-zA-Z0-9]")  # zones and VNets: 2-8 chars
 NODE_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 STORAGE_ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]")

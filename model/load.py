@@ -12,14 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from render.router import EDGE_LINK_LOCAL
-from spec.containers import Container
-from spec.dhcp import check_dhcp, check_dhcp_server
-from spec.drill import check_drill
-from spec.edge import resolve_edge
-from spec.errors import Problem, SpecError
-from spec.files import path_text, read_yaml
-from spec.models import (
+from model.containers import Container
+from model.dhcp import check_dhcp, check_dhcp_server
+from model.drill import check_drill
+from model.edge import resolve_edge
+from model.errors import Problem, SpecError
+from model.files import path_text, read_yaml
+from model.models import (
     SECRET_CONFIG_KEYS,
     VNIS_PER_TENANT,
     VXLAN_OVERHEAD,
@@ -27,9 +26,10 @@ from spec.models import (
     StackSettings,
     TenantFile,
 )
-from spec.notifications import check_notifications
-from spec.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
-from spec.types import HOST_NAME, PATH, Invalid
+from model.notifications import check_notifications
+from model.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
+from model.types import HOST_NAME, PATH, Invalid
+from render.router import EDGE_LINK_LOCAL
 
 CONFIG_NAMESPACE = "proxcloud"
 TENANT_DOCS = "see tenants/README.md"
@@ -41,7 +41,7 @@ def _loc(loc: Iterable[int | str]) -> str:
 
 
 def _fix(err: Any, docs: str) -> str:
-    """The fix for one of pydantic's own error kinds (ours carry theirs: spec.types.Invalid)."""
+    """The fix for one of pydantic's own error kinds (ours carry theirs: model.types.Invalid)."""
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "write a whole number, without quotes (true/false is not a number)"

@@ -10,9 +10,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec.errors import SpecError
-from spec.files import config_value
-from spec.load import load_platform
+from model.errors import SpecError
+from model.files import config_value
+from model.load import load_platform
 from tools.mockengine import PROJECT_DIR, stack_config
 from tools.plan import main
 

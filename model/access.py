@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.models import AccessProfile
-from spec.platform import Tenant
+from model.models import AccessProfile
+from model.platform import Tenant
 
 # setup B: the provider creates VMs and assigns them "immutably"; the tenant may power them, use the console,
 # insert ISOs from its own storage and look at them - never change CPU, memory, disks or NICs.

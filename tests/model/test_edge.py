@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from model.edge import router_spec
+from model.errors import SpecError
 from render.router import EDGE_LINK_LOCAL, networkd_files
-from spec.edge import router_spec
-from spec.errors import SpecError
-from tests.spec.test_load import load, tenant
-from tests.spec.test_vms import CFG, vm
+from tests.model.test_load import load, tenant
+from tests.model.test_vms import CFG, vm
 
 
 def hosting(**extra: Any) -> dict[str, Any]:

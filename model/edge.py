@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 
+from model.errors import Problem
+from model.models import VXLAN_OVERHEAD, StackSettings, TenantFile
+from model.platform import EdgePlan, Forward, HostedNet, Nic, Secondary, Tenant, Vm
 from render.router import HostedNet as RouterNet
 from render.router import Port, PortForward, RouterSpec, SecondaryAddress, validate_router
-from spec.errors import Problem
-from spec.models import VXLAN_OVERHEAD, StackSettings, TenantFile
-from spec.platform import EdgePlan, Forward, HostedNet, Nic, Secondary, Tenant, Vm
 
 # Interface names inside the edge VM. PVE's NoCloud network-config names each NIC that has an ip config `eth<N>`
 # by its MAC (qemu-server PVE/QemuServer/Cloudinit.pm `nocloud_network`), and cloud-init renames the NIC to it: the

@@ -16,13 +16,13 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from spec.types import NODE_NAME, NodeName
+from model.types import NODE_NAME, NodeName
 
 __all__ = ["NODE_NAME", "CapacitySpec", "NodeCapacity", "OvercommitLimits", "Resource"]
 
 
 class _Config(BaseModel):
-    """The `proxcloud:` config conventions (as spec.models._Config): camelCase keys, unknown keys refused, strict
+    """The `proxcloud:` config conventions (as model.models._Config): camelCase keys, unknown keys refused, strict
     types (true/false is not a number)."""
 
     model_config = ConfigDict(

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.errors import Problem
-from spec.models import StackSettings
+from model.errors import Problem
+from model.models import StackSettings
 
 CONFIG_NAMESPACE = "proxcloud"
 SMTP_TARGET = "proxcloud-smtp"
