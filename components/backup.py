@@ -15,7 +15,6 @@ On the PBS host, over SSH: the namespaces and a verify and a prune job per names
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import pulumi
@@ -108,6 +107,9 @@ class BackupPlan(pulumi.ComponentResource):
                 b.pbs.verify_outdated_days,
             )
         create = apply_script(pbs_jobs, b.pbs.username, b.pbs.fingerprint)
+        # No `triggers`: pulumi-command replaces on them (its SDK sets replace_on_changes=["triggers[*]"]), and a
+        # replacement runs the new create, then the old delete, which removes every job. A change of `create`
+        # is an update instead, which runs `update`: the same script, reconciling the full set (render/pbs.py).
         self.pbs_jobs = remote.Command(
             f"{name}-pbs-jobs",
             connection=remote.ConnectionArgs(
@@ -117,7 +119,6 @@ class BackupPlan(pulumi.ComponentResource):
             update=create,
             delete=delete_script(pbs_jobs),
             stdin=password.apply(lambda p: p + "\n"),
-            triggers=[hashlib.sha256(create.encode()).hexdigest()],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.storages.values())),
         )
         self.register_outputs(

@@ -76,7 +76,12 @@ def pbs_host(tmp_path: Path) -> dict[str, str]:
         path = bindir / tool
         path.write_text(FAKE)
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "FAKE_PBS_STATE": str(tmp_path / "state.json")}
+    return {
+        **os.environ,
+        "PATH": f"{bindir}:{os.environ['PATH']}",
+        "FAKE_PBS_STATE": str(tmp_path / "state.json"),
+        "PROXCLOUD_STATE_DIR": str(tmp_path / "proxcloud"),
+    }
 
 
 def run(script: str, env: dict[str, str]) -> dict:
@@ -125,6 +130,21 @@ def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> No
     assert len(creates) == 4 + 2  # 4 jobs and 2 namespaces, all from the first run only
     assert second["jobs"]["prune-beta"]["schedule"] == "daily 07:00"
     assert second["jobs"] == {**first["jobs"], "prune-beta": {**first["jobs"]["prune-beta"], "schedule": "daily 07:00"}}
+
+
+def test_apply_reconciles_the_declared_set(pbs_host: dict[str, str]) -> None:
+    """The Command's update is the apply script: the jobs of a tenant no longer declared are removed, an
+    operator's own job (never declared by the script) stays, and a second run changes nothing (issue 15 item 3)."""
+    run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
+    manual = "proxmox-backup-manager verify-job create verify-manual --store offsite --schedule daily --ns alpha"
+    run(manual, pbs_host)
+    alpha_only = apply_script([j for j in jobs() if j.ns == "alpha"], "pve-backup@pbs", "aa:bb")
+    state = run(alpha_only, pbs_host)
+    assert sorted(state["jobs"]) == ["prune-alpha", "verify-alpha", "verify-manual"]
+    removed = sorted(c[3] for c in state["calls"] if c[2:3] == ["remove"])
+    assert removed == ["prune-beta", "verify-beta"]
+    again = run(alpha_only, pbs_host)
+    assert sum(c[2:3] == ["remove"] for c in again["calls"]) == 2  # the two of the run before, none new
 
 
 def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:

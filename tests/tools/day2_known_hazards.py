@@ -27,7 +27,6 @@ SOURCE_RAW_DATA_CHANGES = "sourceRaw.data changes: bpg resource/file.go source_r
 SOURCE_RAW_DATA_UNKNOWN = "sourceRaw.data unknown: bpg resource/file.go source_raw.data ForceNew"
 TARGET_CHANGES = "target changes: bpg replication/resource.go target RequiresReplace"
 TARGETED_WITH_REPLACE = "targeted with --replace"
-TRIGGERS_0_CHANGES = "triggers[0] changes: replaceOnChanges 'triggers[*]'"
 
 KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
     ("add a route", "dev"): {
@@ -39,7 +38,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("guest-replaced", "alpha-proxy-vm-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
     },
     ("add a tenant", "dev"): {
-        ("command-delete-undoes-create", "backup-pbs-jobs"): TRIGGERS_0_CHANGES,
         ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
@@ -50,7 +48,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("guest-replaced", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
     },
     ("add a tenant", "prod"): {
-        ("command-delete-undoes-create", "backup-pbs-jobs"): TRIGGERS_0_CHANGES,
         ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
@@ -64,7 +61,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("protected-replace", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
     },
     ("remove a tenant", "dev"): {
-        ("command-delete-undoes-create", "backup-pbs-jobs"): TRIGGERS_0_CHANGES,
         ("fixed-id-create-before-delete", "edge-router-user-data"): SOURCE_RAW_DATA_CHANGES,
         ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
@@ -78,7 +74,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
     },
     ("retire a tenant: retiring", "prod"): {},
     ("retire a tenant: remove", "prod"): {
-        ("command-delete-undoes-create", "backup-pbs-jobs"): TRIGGERS_0_CHANGES,
         ("fixed-id-create-before-delete", "edge-router-user-data"): SOURCE_RAW_DATA_CHANGES,
         ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
@@ -232,12 +227,8 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("protected-replace", "backup-hosting-storage"): PASSWORD_CHANGES,
         ("protected-replace", "backup-keepers-storage"): PASSWORD_CHANGES,
     },
-    ("change retention", "dev"): {
-        ("command-delete-undoes-create", "backup-pbs-jobs"): TRIGGERS_0_CHANGES,
-    },
-    ("change retention", "prod"): {
-        ("command-delete-undoes-create", "backup-pbs-jobs"): TRIGGERS_0_CHANGES,
-    },
+    ("change retention", "dev"): {},
+    ("change retention", "prod"): {},
     ("add a node", "prod"): {
         ("fixed-id-create-before-delete", "ha-alpha-grafana-replication"): TARGET_CHANGES,
         ("fixed-id-create-before-delete", "ha-alpha-influxdb-replication"): TARGET_CHANGES,
