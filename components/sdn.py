@@ -72,9 +72,3 @@ class SdnApply(pulumi.ComponentResource):
         )
         self.register_outputs({"finalizer": self.finalizer.id, "applier": self.applier.id})
         return self.applier
-
-
-def after_sdn(ids: dict[str, pulumi.Output[str]], applier: pulumi.Resource) -> dict[str, pulumi.Output[str]]:
-    """The same ids, carrying the SDN apply as a dependency: a guest whose disk or template takes one is created
-    only after its VNets exist on the nodes (a VM started on a missing bridge fails)."""
-    return {key: pulumi.Output.all(value, applier.id).apply(lambda v: v[0]) for key, value in ids.items()}

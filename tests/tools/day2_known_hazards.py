@@ -19,9 +19,6 @@ NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET = (
     "nodeName changes (migrate is not set): bpg vm/vm.go CustomizeDiff ForceNewIf(node_name)"
 )
 NODE_NAME_CHANGES = "nodeName changes: bpg container/container.go node_name ForceNew"
-OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN = (
-    "operatingSystem.templateFileId unknown: bpg container/container.go operating_system.template_file_id ForceNew"
-)
 PASSWORD_CHANGES = "password changes: bpg storage/resource_pbs.go password RequiresReplace"
 SOURCE_RAW_DATA_CHANGES = "sourceRaw.data changes: bpg resource/file.go source_raw.data ForceNew"
 SOURCE_RAW_DATA_UNKNOWN = "sourceRaw.data unknown: bpg resource/file.go source_raw.data ForceNew"
@@ -37,56 +34,16 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("fixed-id-create-before-delete", "alpha-proxy-vm-user-data"): SOURCE_RAW_DATA_CHANGES,
         ("guest-replaced", "alpha-proxy-vm-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
     },
-    ("add a tenant", "dev"): {
-        ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-    },
-    ("add a tenant", "prod"): {
-        ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-    },
+    ("add a tenant", "dev"): {},
+    ("add a tenant", "prod"): {},
     ("remove a tenant", "dev"): {
         ("fixed-id-create-before-delete", "edge-router-user-data"): SOURCE_RAW_DATA_CHANGES,
-        ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("guest-replaced", "edge-router-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
     },
     ("retire a tenant: retiring", "prod"): {},
     ("retire a tenant: remove", "prod"): {
         ("fixed-id-create-before-delete", "edge-router-user-data"): SOURCE_RAW_DATA_CHANGES,
-        ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("guest-replaced", "edge-router-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-cloudflared-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-extras-vaultwarden-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
     },
     ("add an admin SSH key", "dev"): {
         ("fixed-id-create-before-delete", "alpha-monitoring-chronograf-user-data"): SOURCE_RAW_DATA_CHANGES,
@@ -241,8 +198,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("fixed-id-create-before-delete", "ha-verein-www-replication"): TARGET_CHANGES,
         ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): NODE_NAME_CHANGES,
         ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): NODE_NAME_CHANGES,
-        ("fixed-id-create-before-delete", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("fixed-id-create-before-delete", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("guest-replaced", "alpha-monitoring-chronograf-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
         ("guest-replaced", "alpha-monitoring-grafana-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
         ("guest-replaced", "alpha-monitoring-influxdb-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
@@ -259,8 +214,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("guest-replaced", "keepers-extras-vaultwarden-ct"): NODE_NAME_CHANGES,
         ("guest-replaced", "keepers-logging-graylog-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
         ("guest-replaced", "keepers-proxy-vm-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
-        ("guest-replaced", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("guest-replaced", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("guest-replaced", "keepers-zabbix-server-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
         ("protected-replace", "alpha-monitoring-grafana-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
         ("protected-replace", "alpha-monitoring-influxdb-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
@@ -273,8 +226,6 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
         ("protected-replace", "hosting-verein-www-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
         ("protected-replace", "keepers-extras-vaultwarden-ct"): NODE_NAME_CHANGES,
         ("protected-replace", "keepers-logging-graylog-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
-        ("protected-replace", "keepers-wordpress-db-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
-        ("protected-replace", "keepers-wordpress-web-ct"): OPERATING_SYSTEM_TEMPLATE_FILE_ID_UNKNOWN,
         ("protected-replace", "keepers-zabbix-server-vm"): NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET,
     },
     ("change a VM's memory", "dev"): {},

@@ -63,8 +63,9 @@ def test_computed_inputs_name_the_resources_they_come_from(marked: Recording) ->
     applier = marked.one(APPLIER, "sdn-applier").urn
     image = marked.one(DOWNLOAD, "debian12-pve-dev").urn
     assert vm.computed_inputs["initialization.userDataFileId"] == [snippet]
-    # after_sdn drops the applier's id inside an apply: still unknown while the applier is replaced
-    assert vm.computed_inputs["disks[0].importFrom"] == sorted([image, applier])
+    # the guest waits for the SDN apply through the download's dependency, not an input: only the image's id
+    assert vm.computed_inputs["disks[0].importFrom"] == [image]
+    assert applier not in {u for urns in vm.computed_inputs.values() for u in urns}
     assert not any(k.startswith(("initialization.ipConfigs", "name", "vmId")) for k in vm.computed_inputs)
     acl = marked.resources[[r.type for r in marked.resources].index("proxmoxve:index/acl:Acl")]
     assert acl.computed_inputs == {}, "role_id/group_id echo inputs: known at preview"
