@@ -11,6 +11,7 @@ from components.config import namespace_config, pve_api_url
 from components.container import ContainerTemplate, ContainerTemplateArgs
 from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
+from components.guest_exec import node_ssh
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.monitoring import MonitoringStack, MonitoringStackArgs
@@ -129,6 +130,7 @@ if settings.backup is not None:
             else None,
             protect=settings.protect_stateful,
             notification_system=notify is not None,
+            node=node_ssh(settings, platform.node_names[0], secrets.require_secret("nodeSshPrivateKey")),
         ),
         opts=pulumi.ResourceOptions(depends_on=[t.pool for t in tenants.values()]),  # jobs select the pools
     )

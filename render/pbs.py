@@ -128,3 +128,22 @@ def delete_script(jobs: list[PbsJob]) -> str:
         lines.append(f"if has_job {job.kind} {q_id}; then {PBM} {job.kind}-job remove {q_id}; fi")
     lines.append(f"rm -f {STATE_FILE}")
     return "\n".join(lines) + "\n"
+
+
+# Where PVE keeps a PBS storage's password: pve-storage src/PVE/Storage/PBSPlugin.pm pbs_password_file_name
+# (`/etc/pve/priv/storage/<storeid>.pw`), written by pbs_set_password as "<password>\n", mode 0600, on pmxcfs
+# (so one node writes it for the whole cluster).
+PBS_PASSWORD_FILE = "/etc/pve/priv/storage/{storeid}.pw"
+
+
+def storage_password_script(storage_ids: list[str]) -> str:
+    """Set the password of each PBS storage on a PVE node, read from stdin, as PVE itself stores it.
+
+    The provider replaces a storage.Pbs when its password changes (bpg v0.111.1 fwprovider/storage/resource_pbs.go
+    `password` RequiresReplace), which would remove the storage (protected in prod) and regenerate its encryption
+    key; the program ignores the password after creation and this script delivers a rotation in place."""
+    lines = [HEADER, "IFS= read -r PBS_PASSWORD", "umask 077", "mkdir -p /etc/pve/priv/storage"]
+    for sid in storage_ids:
+        path = shlex.quote(PBS_PASSWORD_FILE.format(storeid=sid))
+        lines.append(f"printf '%s\\n' \"$PBS_PASSWORD\" >{path}.tmp && mv {path}.tmp {path}")
+    return "\n".join(lines) + "\n"

@@ -177,7 +177,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "rotate pbsPassword",
         "proxcloud:pbsPassword gets a new value",
         rotate=("proxcloud:pbsPassword",),
-        touches=("backup-alpha-storage", "backup-pbs-jobs"),
+        touches=("backup-pbs-password", "backup-pbs-jobs"),  # the storages ignore it (components/backup.py)
     ),
     Scenario(
         "change retention",

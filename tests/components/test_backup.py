@@ -53,3 +53,14 @@ def test_ha_only_on_multi_node(plan_prod: Recording, plan_dev: Recording) -> Non
     assert rep["target"] != vm["nodeName"] and rep["type"] == "local" and rep["resourceId"] == "3001-0"
     # home first, then the replica node only: a node without the guest's disks cannot start it
     assert home["nodes"] == {vm["nodeName"]: 2, rep["target"]: 1}
+
+
+def test_a_password_rotation_never_replaces_a_storage(plan: Recording) -> None:
+    """Issue 15 item 5: the storages take password and key at creation only; the rotation goes through a Command
+    on a node (render/pbs.py storage_password_script), updated in place when the password changes."""
+    for s in plan.by_type(PBS):
+        assert {"password", "encryptionKey", "generateEncryptionKey"} <= set(s.options()["ignoreChanges"])
+    cmd = plan.one(CMD, "backup-pbs-password")
+    assert cmd.inputs["stdin"] == "[secret]" and "triggers" not in cmd.inputs
+    assert all(f"pbs-{s.inputs['resourceId'][4:]}.pw" in cmd.inputs["create"] for s in plan.by_type(PBS))
+    assert "triggers" not in plan.one(CMD, "backup-pbs-jobs").inputs  # the SDK replaces on triggers (item 3)

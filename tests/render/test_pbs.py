@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from render.pbs import PbsJob, apply_script, delete_script, tenant_jobs
+from render.pbs import PbsJob, apply_script, delete_script, storage_password_script, tenant_jobs
 
 RETENTION = {"keep-daily": "14", "keep-weekly": "8", "keep-monthly": "12", "keep-yearly": "3"}
 
@@ -170,3 +170,18 @@ def test_the_fake_refuses_what_the_real_tool_would(pbs_host: dict[str, str]) -> 
 def test_values_are_quoted() -> None:
     script = apply_script([PbsJob("prune", "p", "store", "daily 06:30; reboot", "ns")], "u@pbs", "aa")
     assert "'daily 06:30; reboot'" in script
+
+
+def test_storage_password_script_writes_what_pve_reads(tmp_path: Path) -> None:
+    """A rotated pbsPassword reaches the storages in place: the file PVE's PBS plugin reads, "<password>\\n", 0600
+    (pve-storage PBSPlugin.pm pbs_set_password), for each storage; shellcheck-clean (issue 15 item 5)."""
+    script = storage_password_script(["pbs-alpha", "pbs-beta"])
+    (tmp_path / "pw.sh").write_text(script)
+    assert subprocess.run(["shellcheck", str(tmp_path / "pw.sh")], capture_output=True).returncode == 0
+    local = script.replace("/etc/pve/priv/storage", str(tmp_path / "priv"))
+    result = subprocess.run(["bash", "-c", local], input="n3w pw\n", capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for sid in ("pbs-alpha", "pbs-beta"):
+        path = tmp_path / "priv" / f"{sid}.pw"
+        assert path.read_text() == "n3w pw\n" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "n3w" not in script  # the password arrives on stdin, never in the script

@@ -19,11 +19,8 @@ NODE_NAME_CHANGES_MIGRATE_IS_NOT_SET = (
     "nodeName changes (migrate is not set): bpg vm/vm.go CustomizeDiff ForceNewIf(node_name)"
 )
 NODE_NAME_CHANGES = "nodeName changes: bpg container/container.go node_name ForceNew"
-PASSWORD_CHANGES = "password changes: bpg storage/resource_pbs.go password RequiresReplace"
 SOURCE_RAW_DATA_CHANGES = "sourceRaw.data changes: bpg resource/file.go source_raw.data ForceNew"
-SOURCE_RAW_DATA_UNKNOWN = "sourceRaw.data unknown: bpg resource/file.go source_raw.data ForceNew"
 TARGET_CHANGES = "target changes: bpg replication/resource.go target RequiresReplace"
-TARGETED_WITH_REPLACE = "targeted with --replace"
 
 KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
     ("add a route", "dev"): {
@@ -155,35 +152,14 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
     ("rotate the deploy token", "dev"): {},
     ("rotate the deploy token", "prod"): {},
     ("rotate a monitoring token", "dev"): {
-        ("fixed-id-create-before-delete", "alpha-monitoring-influxdb-user-data"): SOURCE_RAW_DATA_UNKNOWN,
-        ("fixed-id-create-before-delete", "alpha-monitoring-token"): TARGETED_WITH_REPLACE,
         ("guest-replaced", "alpha-monitoring-influxdb-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
     },
     ("rotate a monitoring token", "prod"): {
-        ("fixed-id-create-before-delete", "alpha-monitoring-influxdb-user-data"): SOURCE_RAW_DATA_UNKNOWN,
-        ("fixed-id-create-before-delete", "alpha-monitoring-token"): TARGETED_WITH_REPLACE,
         ("guest-replaced", "alpha-monitoring-influxdb-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
         ("protected-replace", "alpha-monitoring-influxdb-vm"): INITIALIZATION_USER_DATA_FILE_ID_UNKNOWN,
     },
-    ("rotate pbsPassword", "dev"): {
-        ("fixed-id-create-before-delete", "backup-alpha-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-beta-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-community-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-hosting-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-keepers-storage"): PASSWORD_CHANGES,
-    },
-    ("rotate pbsPassword", "prod"): {
-        ("fixed-id-create-before-delete", "backup-alpha-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-beta-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-community-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-hosting-storage"): PASSWORD_CHANGES,
-        ("fixed-id-create-before-delete", "backup-keepers-storage"): PASSWORD_CHANGES,
-        ("protected-replace", "backup-alpha-storage"): PASSWORD_CHANGES,
-        ("protected-replace", "backup-beta-storage"): PASSWORD_CHANGES,
-        ("protected-replace", "backup-community-storage"): PASSWORD_CHANGES,
-        ("protected-replace", "backup-hosting-storage"): PASSWORD_CHANGES,
-        ("protected-replace", "backup-keepers-storage"): PASSWORD_CHANGES,
-    },
+    ("rotate pbsPassword", "dev"): {},
+    ("rotate pbsPassword", "prod"): {},
     ("change retention", "dev"): {},
     ("change retention", "prod"): {},
     ("add a node", "prod"): {
