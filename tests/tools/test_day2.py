@@ -52,3 +52,16 @@ def test_a_harmless_change_has_no_hazard() -> None:
     assert KNOWN_HAZARDS[("change a VM's memory", "dev")] == {}
     preview = run(by_name("change a VM's memory"), "dev")
     assert [(s.name, s.op) for s in preview.steps if s.op != SAME] == [("hosting-verein-cloud-vm", "update")]
+
+
+def test_a_removal_is_applied_after_the_deletes() -> None:
+    """Issue 15 item 4: removing a tenant replaces the finalizer, and every SDN object deleted depends on it, so
+    the engine deletes them before the old finalizer, whose delete (`PUT /cluster/sdn`) then applies the removal.
+    The applier is replaced too: its create applies what was created or changed."""
+    preview = run(by_name("remove a tenant"), "dev")
+    finalizer, applier = preview.step("sdn-finalizer"), preview.step("sdn-applier")
+    assert finalizer.op == "replace" and applier.op == "replace"
+    sdn = ("proxmoxve:sdn/zone/vxlan:Vxlan", "proxmoxve:sdn/vnet:Vnet", "proxmoxve:sdn/subnet:Subnet")
+    deleted = [s for s in preview.by_op("delete") if s.type in sdn]
+    assert {s.name for s in deleted} >= {"beta-vxlan-zone"}
+    assert all(finalizer.urn in s.res.dependencies for s in deleted)
