@@ -208,7 +208,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "change the edge's adminFrom",
         "proxcloud:edge.adminFrom gets 192.0.2.16/28",
         edit=_config_edit(_admin_from),
-        touches=("firewall-management",),
+        touches=("firewall-admins", "firewall-hosts"),
     ),
     Scenario(
         "add a forward",

@@ -65,3 +65,18 @@ def test_a_removal_is_applied_after_the_deletes() -> None:
     deleted = [s for s in preview.by_op("delete") if s.type in sdn]
     assert {s.name for s in deleted} >= {"beta-vxlan-zone"}
     assert all(finalizer.urn in s.res.dependencies for s in deleted)
+
+
+@pytest.mark.parametrize(
+    ("name", "stack", "changed"),
+    [("change the edge's adminFrom", "dev", "firewall-admins"), ("add a node", "prod", "firewall-vteps")],
+)
+def test_no_firewall_change_leaves_drop_without_its_sets(name: str, stack: str, changed: str) -> None:
+    """Issue 15 item 7: the edited IP set is replaced create-before-delete under a new name, and the host rules
+    move to it in place; `management` and the cluster's DROP stay as they are."""
+    preview = run(by_name(name), stack)
+    step = preview.step(changed)
+    assert (step.op, step.mode) == ("replace", "create-before-delete")
+    assert preview.step("firewall-hosts").op == "update" and preview.step("firewall-management").op == "same"
+    assert preview.step("firewall-cluster").op == "same"
+    assert not [s for s in preview.by_op("delete") if s.type == "proxmoxve:firewall/ipsetLegacy:IpsetLegacy"]
