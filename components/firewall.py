@@ -306,7 +306,6 @@ class Firewall(pulumi.ComponentResource):
                         VnetFirewallRulesArgs(
                             vnet=vnet.id,
                             endpoint=conn.endpoint,
-                            api_token=conn.api_token,
                             insecure=conn.insecure,
                             rules=rules,
                             options={"enable": True, "policy_forward": "DROP"},

@@ -74,13 +74,13 @@ def test_ipsets(plan: Recording) -> None:
     )
 
 
-def test_vnet_firewalls_drop_by_default_with_a_secret_token(plan: Recording) -> None:
+def test_vnet_firewalls_drop_by_default_and_hold_no_token(plan: Recording) -> None:
     fws = {f.inputs["vnet"]: f for f in plan.by_type(VNET_FW)}
     assert set(fws) == {"alphaweb", "alphadb", "betaweb", "betadb", "comlan", "keepweb", "keepdb", "keepops"}
     applier = plan.one("proxmoxve:sdn/applier:Applier", "sdn-applier").urn
     for fw in fws.values():
         assert fw.inputs["options"] == {"enable": True, "policy_forward": "DROP"}
-        assert fw.inputs["api_token"] == "[secret]"
+        assert "api_token" not in fw.inputs  # the run's credentials, never the state's (issue 15 item 8)
         assert applier in fw.dependencies
         assert all(r["type"] == "forward" for r in fw.inputs["rules"])
 

@@ -80,3 +80,10 @@ def test_no_firewall_change_leaves_drop_without_its_sets(name: str, stack: str, 
     assert preview.step("firewall-hosts").op == "update" and preview.step("firewall-management").op == "same"
     assert preview.step("firewall-cluster").op == "same"
     assert not [s for s in preview.by_op("delete") if s.type == "proxmoxve:firewall/ipsetLegacy:IpsetLegacy"]
+
+
+def test_a_deploy_token_rotation_touches_no_resource() -> None:
+    """Issue 15 item 8: no resource holds the deploy token (the dynamic providers take it at run time), so its
+    rotation plans nothing."""
+    preview = run(by_name("rotate the deploy token"), "dev")
+    assert [s.name for s in preview.steps if s.op != "same"] == []
