@@ -135,8 +135,11 @@ class Firewall(pulumi.ComponentResource):
                 or [px.firewall.IpsetLegacyCidrArgs(name="127.0.0.1/32", comment="no SNAT address in this stack")],
                 opts=child,
             ),
+            # a new resource name (not `{name}-vteps`, the set named `vteps` before): the first `up` creates the
+            # content-named set and deletes the old one after the host rules moved - a rename in place (bpg
+            # ipset.go ipSetUpdate renames) would leave the rules naming a missing set meanwhile
             px.firewall.IpsetLegacy(
-                f"{name}-vteps",
+                f"{name}-vteps-set",
                 name=names["vteps"],
                 comment="VXLAN tunnel ends of the nodes",
                 cidrs=[px.firewall.IpsetLegacyCidrArgs(name=v) for v in p.vteps],

@@ -21,7 +21,7 @@ def test_cluster_on_with_drop_and_nftables_on_every_node(plan: Recording) -> Non
     }
     assert all(n.inputs["nftables"] is True and n.inputs["enabled"] is True for n in nodes)
     hosts = plan.one(RULES, "firewall-hosts").inputs["rules"]
-    vteps = plan.one("proxmoxve:firewall/ipsetLegacy:IpsetLegacy", "firewall-vteps").inputs["name"]
+    vteps = plan.one("proxmoxve:firewall/ipsetLegacy:IpsetLegacy", "firewall-vteps-set").inputs["name"]
     assert vteps.startswith("vteps-")
     assert {"dport": "4789", "source": f"+dc/{vteps}"}.items() <= next(r for r in hosts if r["proto"] == "udp").items()
 

@@ -69,7 +69,7 @@ def test_a_removal_is_applied_after_the_deletes() -> None:
 
 @pytest.mark.parametrize(
     ("name", "stack", "changed"),
-    [("change the edge's adminFrom", "dev", "firewall-admins"), ("add a node", "prod", "firewall-vteps")],
+    [("change the edge's adminFrom", "dev", "firewall-admins"), ("add a node", "prod", "firewall-vteps-set")],
 )
 def test_no_firewall_change_leaves_drop_without_its_sets(name: str, stack: str, changed: str) -> None:
     """Issue 15 item 7: the edited IP set is replaced create-before-delete under a new name, and the host rules
