@@ -3,7 +3,7 @@
 
 `python -m tools.scenarios [--stack dev|prod] [--scenario NAME] [--tree]` prints per scenario and stack the
 predicted steps and hazards. tests/tools/test_day2.py holds the hazards found today to exactly the table in
-tests/tools/day2_known_hazards.py (the day-2 backlog, docs/operations.md).
+tests/support/day2_known_hazards.py (the day-2 backlog, docs/operations.md).
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ def _constant(text: str) -> str:
 
 
 def known_table(runs: list[tuple[Scenario, str, Preview]]) -> str:
-    """The hazards found, as the Python of tests/tools/day2_known_hazards.py: one constant per distinct cause,
+    """The hazards found, as the Python of tests/support/day2_known_hazards.py: one constant per distinct cause,
     then per scenario and stack (hazard kind, resource name) -> cause."""
     entries = {
         (scenario.name, stack): sorted((h.kind, h.name, reason(preview, h.name)) for h in preview.hazards)
@@ -327,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", help="one scenario by name")
     parser.add_argument("--tree", action="store_true", help="print the preview tree of each run")
     parser.add_argument(
-        "--known", action="store_true", help="print the hazards found as the table of tests/tools/day2_known_hazards.py"
+        "--known",
+        action="store_true",
+        help="print the hazards found as the table of tests/support/day2_known_hazards.py",
     )
     args = parser.parse_args(argv)
     chosen = [by_name(args.scenario)] if args.scenario else list(SCENARIOS)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from model.platform import Platform, eui64_link_local
 from render.router import nftables_ruleset
-from tests.render.cloudinit_schema import assert_valid_cloud_config
-from tests.render.pve_network import guest_networkd, nocloud_network
+from tests.support.cloudinit_schema import assert_valid_cloud_config
+from tests.support.pve_network import guest_networkd, nocloud_network
 from tools.mockengine import Recording
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.model.bad_input import assert_refused, copy_inputs, plan, replace, replace_line
+from tests.support.bad_input import assert_refused, copy_inputs, plan, replace, replace_line
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@proxcloud"
 HUGE = "x" * 10_000

@@ -12,58 +12,8 @@ import yaml
 from model.errors import SpecError
 from model.load import load_platform
 from model.models import AccessProfile
+from tests.support.model_inputs import CONFIG, load, tenant
 from tools.mockengine import PROJECT_DIR
-
-CONFIG: dict[str, Any] = {
-    "domain": "dev.example.net",
-    "nodes": [{"name": "pve1", "vtep": "10.99.0.11"}, {"name": "pve2", "vtep": "10.99.0.12"}],
-    "underlay": {"cidr": "10.99.0.0/24", "mtu": 1500, "vlan": 99},
-    "datastores": {"vm": "local-zfs", "snippets": "local", "images": "local"},
-}
-
-
-def person(tenant_name: str) -> str:
-    """A last name per tenant (letters only): a PVE user belongs to one tenant."""
-    return "".join("abcdefghij"[int(c)] if c.isdigit() else c for c in tenant_name if c != "-")
-
-
-def tenant(name: str = "acme", number: int = 1, octet: int = 10, **extra: Any) -> dict[str, Any]:
-    data = {
-        "name": name,
-        "number": number,
-        "access": "self-service",
-        "users": [{"name": f"ada.{person(name)}"}],
-        "zone": {"id": name[:8]},
-        "vnets": [
-            {"id": f"{name[:5]}web", "cidr": f"192.168.{octet}.0/24"},
-            {"id": f"{name[:5]}db", "cidr": f"192.168.{octet + 1}.0/24"},
-        ],
-        "storages": ["local-zfs"],
-    }
-    data.update(extra)
-    return data
-
-
-def load(
-    tmp_path: Path,
-    tenants: list[dict[str, Any]] | dict[str, str],
-    config: dict[str, Any] | None = None,
-    keep: bool = False,
-):
-    """Write the tenant files (replacing the last call's, unless `keep`) and load the platform."""
-    d = tmp_path / "tenants"
-    d.mkdir(exist_ok=True)
-    for old in [] if keep else d.glob("*.yaml"):
-        old.unlink()
-    if isinstance(tenants, dict):
-        for fname, text in tenants.items():
-            (d / fname).write_text(text)
-    else:
-        for i, t in enumerate(tenants):  # tenants/<name>.yaml; a name given twice (or none) gets t<i>.yaml
-            name = t.get("name")
-            fname = f"{name}.yaml" if isinstance(name, str) and not (d / f"{name}.yaml").exists() else f"t{i}.yaml"
-            (d / fname).write_text(yaml.safe_dump(t))
-    return load_platform("proxcloud", "dev", config or CONFIG, tmp_path)
 
 
 def test_shipped_stacks_load() -> None:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model.files import path_text
-from tests.model.bad_input import Outcome, copy_inputs, load, plan
+from tests.support.bad_input import Outcome, copy_inputs, load, plan
 from tools.mockengine import PROJECT_DIR
 
 FILES = [f"tenants/{p.name}" for p in sorted((PROJECT_DIR / "tenants").glob("*.yaml"))] + ["Pulumi.dev.yaml"]

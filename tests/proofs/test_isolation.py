@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from proofs.isolation import check_isolation
 from proofs.privileges import ACL, ROLE
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording, run_program, stack_config
 
 

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from render.logging import rsyslog_forward_conf
-from tests.render.rsyslog_harness import LOOPBACK, Collector, Rsyslogd, short_tmpdir, wait_for
+from tests.support.rsyslog_harness import LOOPBACK, Collector, Rsyslogd, short_tmpdir, wait_for
 
 N = 40
 BATCH = 8

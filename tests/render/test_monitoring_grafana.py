@@ -23,8 +23,8 @@ from render.monitoring import (
 )
 from render.monitoring.grafana import dashboard_identifiers
 from render.monitoring.telegraf import telegraf_settings
-from tests.render import telegraf_proxmox_shape as telegraf
-from tests.render.monitoring_fixtures import params
+from tests.support import telegraf_proxmox_shape as telegraf
+from tests.support.monitoring_fixtures import params
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "render" / "schemas"

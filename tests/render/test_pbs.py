@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import textwrap
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from render.pbs import PbsJob, apply_script, delete_script, tenant_jobs
+from tests.support.shell import shellcheck
 
 RETENTION = {"keep-daily": "14", "keep-weekly": "8", "keep-monthly": "12", "keep-yearly": "3"}
 
@@ -90,20 +90,17 @@ def jobs() -> list[PbsJob]:
 
 
 def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
-    exe = shutil.which("shellcheck")
-    assert exe, "shellcheck is not installed: run `make test`"
     for name, text in (
         ("apply.sh", apply_script(jobs(), "pve-backup@pbs", "aa:bb")),
         ("del.sh", delete_script(jobs())),
     ):
-        (tmp_path / name).write_text(text)
-        result = subprocess.run([exe, str(tmp_path / name)], capture_output=True, text=True)
+        result = shellcheck(text, tmp_path, name, severity="style")
         assert result.returncode == 0, result.stdout
 
 
 def test_shellcheck_catches_a_broken_script(tmp_path: Path) -> None:
-    (tmp_path / "bad.sh").write_text(apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1"))
-    assert subprocess.run(["shellcheck", str(tmp_path / "bad.sh")], capture_output=True).returncode != 0
+    bad = apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1")
+    assert shellcheck(bad, tmp_path, "bad.sh", severity="style").returncode != 0
 
 
 def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""`make audit` against a fake PVE 9 cluster holding the dev plan (tests/tools/fakepve_audit.py): the clean
+"""`make audit` against a fake PVE 9 cluster holding the dev plan (tests/support/fakepve_audit.py): the clean
 cluster gives no finding, each injected drift is found and named, and what cannot be audited exits 2 cleanly.
 
 The audit token holds exactly PVEAuditor on / in the fake, so fakepve hides and refuses what PVE would.
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.tools.fakepve_audit import (
+from tests.support.fakepve_audit import (
     AUDIT_TOKEN,
     DEPLOY_USER,
     GIB,

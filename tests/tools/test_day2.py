@@ -1,12 +1,12 @@
 """The day-2 scenarios (tools/scenarios.py) on both stacks: the predicted steps, and exactly the hazards recorded as
-today's backlog (tests/tools/day2_known_hazards.py) - a new hazard fails, and so does a fixed one (shrink the
+today's backlog (tests/support/day2_known_hazards.py) - a new hazard fails, and so does a fixed one (shrink the
 table)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.tools.day2_known_hazards import KNOWN_HAZARDS
+from tests.support.day2_known_hazards import KNOWN_HAZARDS
 from tools.preview import HAZARD_KINDS, SAME
 from tools.scenarios import SCENARIOS, Scenario, against, by_name, reason, run, summary
 
@@ -32,7 +32,7 @@ def test_day2_scenario(scenario: Scenario, stack: str) -> None:
     assert not untouched, f"the edit did not reach {untouched}: the scenario no longer tests what it says"
     new, fixed = against(preview, KNOWN_HAZARDS[(scenario.name, stack)])
     assert not new, f"new hazards (fix them; record them in day2_known_hazards.py only if they are accepted): {new}"
-    assert not fixed, f"fixed - shrink tests/tools/day2_known_hazards.py by these entries: {fixed}"
+    assert not fixed, f"fixed - shrink tests/support/day2_known_hazards.py by these entries: {fixed}"
 
 
 def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:

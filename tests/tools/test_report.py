@@ -12,7 +12,7 @@ import yaml
 from PIL import Image
 
 from model.capacity import CapacitySpec, Resource
-from tests.proofs.graph import recording, reg
+from tests.support.graph import recording, reg
 from tools import report
 from tools.mockengine import Registration
 from tools.report import (
