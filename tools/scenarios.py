@@ -237,20 +237,20 @@ def inputs_copy(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:
 
 
 _KEY = os.urandom(32)  # one digest key for every plan of this process, so secrets compare across plans
-_BASE: dict[str, dict[str, Any]] = {}
+_BASE: dict[tuple[Path, str], dict[str, Any]] = {}
 
 
-def base_plan(stack: str) -> dict[str, Any]:
-    """The shipped inputs' plan (the deployed state every scenario starts from), once per process."""
-    if stack not in _BASE:
-        _BASE[stack] = plan_document("proxcloud", stack, record_plan(stack, digest_key=_KEY))
-    return _BASE[stack]
+def base_plan(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The inputs' plan (the deployed state every scenario starts from), once per process."""
+    if (project_dir, stack) not in _BASE:
+        _BASE[project_dir, stack] = plan_document("proxcloud", stack, record_plan(stack, project_dir, (), _KEY))
+    return _BASE[project_dir, stack]
 
 
-def run(scenario: Scenario, stack: str) -> Preview:
-    """The predicted preview of the scenario on one stack."""
-    with inputs_copy() as project:
-        base = base_plan(stack)
+def run(scenario: Scenario, stack: str, project_dir: Path = PROJECT_DIR) -> Preview:
+    """The predicted preview of the scenario on one stack of `project_dir` (the tests pass their fixture project)."""
+    with inputs_copy(project_dir) as project:
+        base = base_plan(stack, project_dir)
         if scenario.deployed is not None:
             scenario.deployed(project, stack)
             base = plan_document("proxcloud", stack, record_plan(stack, project, (), _KEY))

@@ -8,7 +8,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.mockengine import PROJECT_DIR, Recording
+from tests.support.stacks import FIXTURE_PROJECT
+from tools.mockengine import Recording
 
 GUESTS = ("proxmoxve:index/vmLegacy:VmLegacy", "proxmoxve:index/containerLegacy:ContainerLegacy")
 
@@ -28,7 +29,7 @@ def test_retiring_clears_protection_of_that_tenant_only(
     assert "community-pool" in _protected(plan_prod, "community")  # twin: prod protects it today
     assert "community-humhub-humhub-vm" in _protected(plan_prod, "community")
     tenants = tmp_path / "tenants"
-    shutil.copytree(PROJECT_DIR / "tenants", tenants)
+    shutil.copytree(FIXTURE_PROJECT / "tenants", tenants)
     path = tenants / "community.yaml"
     path.write_text(path.read_text() + "retiring: true\n")
     plan = run_with("prod", **{"proxcloud:tenantsDir": str(tenants)})

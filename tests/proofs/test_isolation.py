@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from proofs.isolation import check_isolation
 from proofs.privileges import ACL, ROLE
 from tests.support.graph import reg
-from tools.mockengine import Recording, run_program, stack_config
+from tests.support.stacks import fixture_config, run_fixture
+from tools.mockengine import Recording
 
 
 def test_shipped_stacks_are_isolated(plan: Recording) -> None:
@@ -102,9 +103,9 @@ def test_random_tenant_sets_are_isolated(tenants: list[dict]) -> None:
     with tempfile.TemporaryDirectory() as d:
         for t in tenants:
             (Path(d) / f"{t['name']}.yaml").write_text(yaml.safe_dump(t))
-        config = stack_config("dev")
+        config = fixture_config("dev")
         config["proxcloud:tenantsDir"] = d
         del config["proxcloud:publicAddresses"]  # names the shipped tenants
-        plan = run_program("dev", config=config)
+        plan = run_fixture("dev", config)
     assert len(plan.by_type("proxcloud:index:Tenant")) == len(tenants)
     assert check_isolation(plan) == [], json.dumps(tenants)

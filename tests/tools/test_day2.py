@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.day2_known_hazards import KNOWN_HAZARDS
+from tests.support.stacks import FIXTURE_PROJECT
 from tools.preview import HAZARD_KINDS, SAME
 from tools.scenarios import SCENARIOS, Scenario, against, by_name, reason, run, summary
 
@@ -21,7 +22,7 @@ def test_the_table_covers_exactly_the_suite() -> None:
 
 @pytest.mark.parametrize(("scenario", "stack"), RUNS, ids=[f"{s.name} ({stack})" for s, stack in RUNS])
 def test_day2_scenario(scenario: Scenario, stack: str) -> None:
-    preview = run(scenario, stack)
+    preview = run(scenario, stack, FIXTURE_PROJECT)
     print(f"{scenario.name} ({stack}): {summary(preview)}")
     for step in preview.steps:
         if step.op != SAME and step.res.custom:
@@ -37,7 +38,7 @@ def test_day2_scenario(scenario: Scenario, stack: str) -> None:
 
 def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:
     """Twins of the exact comparison: a hazard missing from the table is new, a recorded one not found is fixed."""
-    preview = run(by_name("rotate a monitoring token"), "dev")
+    preview = run(by_name("rotate a monitoring token"), "dev", FIXTURE_PROJECT)
     known = dict(KNOWN_HAZARDS[("rotate a monitoring token", "dev")])
     assert against(preview, known) == ({}, [])
     dropped = known.pop(("guest-replaced", "alpha-monitoring-influxdb-vm"))
@@ -50,5 +51,5 @@ def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:
 def test_a_harmless_change_has_no_hazard() -> None:
     """The suite sees a clean change as clean (the memory of one VM): one in-place update."""
     assert KNOWN_HAZARDS[("change a VM's memory", "dev")] == {}
-    preview = run(by_name("change a VM's memory"), "dev")
+    preview = run(by_name("change a VM's memory"), "dev", FIXTURE_PROJECT)
     assert [(s.name, s.op) for s in preview.steps if s.op != SAME] == [("hosting-verein-cloud-vm", "update")]

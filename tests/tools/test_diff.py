@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.stacks import with_fixture_inputs
 from tools.mockengine import PROJECT_DIR
 from tools.preview import (
     CBD,
@@ -360,6 +361,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         dst,
         ignore=shutil.ignore_patterns(".venv", ".git", ".cache", "build", "node_modules", "*.pyc", ".pytest_cache"),
     )
+    with_fixture_inputs(dst)
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.stacks import with_fixture_inputs
 from tools.mockengine import PROJECT_DIR, Recording
 from tools.plan import main, plan_document, render_mermaid
 
@@ -74,7 +75,7 @@ def test_make_plan_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert doc["stack"] == "dev" and doc["project"] == "proxcloud"
     assert (tmp_path / "plan-dev.md").read_text().startswith("# proxcloud plan")
     out = capsys.readouterr().out
-    assert "resources per type" in out and "proxcloud:index:Tenant alpha" in out
+    assert "resources per type" in out and "proxcloud:index:Tenant " in out
 
 
 def _project_copy(tmp_path: Path) -> Path:
@@ -82,7 +83,7 @@ def _project_copy(tmp_path: Path) -> Path:
     shutil.copytree(
         PROJECT_DIR, dst, ignore=shutil.ignore_patterns(".venv", ".git", ".cache", "build", "node_modules", "*.pyc")
     )
-    return dst
+    return with_fixture_inputs(dst)
 
 
 def test_bad_tenant_exits_2_without_traceback_or_plan(tmp_path: Path) -> None:

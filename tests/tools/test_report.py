@@ -1,5 +1,5 @@
 """`make report`: the right-sizing numbers on a hand-built graph, over-commitment flagged (and not when under the
-limit), the capacity model, the chart as a real PNG of the expected size, and a run on the real dev stack."""
+limit), the capacity model, the chart as a real PNG of the expected size, and a run on the dev stack."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PIL import Image
 
 from model.capacity import CapacitySpec, Resource
 from tests.support.graph import recording, reg
+from tests.support.stacks import FIXTURE_PROJECT
 from tools import report
 from tools.mockengine import Registration
 from tools.report import (
@@ -238,7 +239,10 @@ def cap_file(tmp_path: Path, cores: int) -> Path:
     return path
 
 
-def test_report_on_the_real_dev_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_on_the_dev_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "PROJECT_DIR", FIXTURE_PROJECT)  # the fixture dev stack: its guests and node
     out = tmp_path / "build"
     assert main(["--stack", "dev", "--out", str(out), "--capacity", str(cap_file(tmp_path, 16)), "--strict"]) == 0
     printed = capsys.readouterr().out
