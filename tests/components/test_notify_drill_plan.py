@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from components.pve_notifications import PveNotificationProvider
 from tests.support.stacks import fixture_config, run_fixture
 from tools.mockengine import Recording
@@ -42,6 +44,7 @@ def test_backup_jobs_leave_mail_to_the_notification_system(plan: Recording) -> N
         assert "mailtos" not in job.inputs and "mailnotification" not in job.inputs
 
 
+@pytest.mark.slow
 def test_twin_without_notifications_the_jobs_keep_their_mailto() -> None:
     config = {k: v for k, v in fixture_config("dev").items() if k != "proxcloud:notifications"}
     plan = run_fixture("dev", config)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tests.support.stacks import run_fixture
 from tools.mockengine import Recording
 
@@ -63,6 +65,7 @@ def test_every_guest_waits_for_the_sdn_apply(plan: Recording) -> None:
     assert guests and all(applier in g.dependencies for g in guests)
 
 
+@pytest.mark.slow
 def test_without_the_gate_guests_would_not_wait(monkeypatch) -> None:
     """Twin: plan the program with the gate removed (ids passed through unchanged): the check above fails."""
     import components.sdn

@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.support.stacks import FIXTURE_PROJECT
 from tools.mockengine import Recording
 
@@ -23,6 +25,7 @@ def _protected(plan: Recording, tenant: str) -> list[str]:
     return sorted(r.name for r in [pool, *storage, *guests] if r.protect or r.inputs.get("protection") is True)
 
 
+@pytest.mark.slow
 def test_retiring_clears_protection_of_that_tenant_only(
     tmp_path: Path, run_with: Callable[..., Recording], plan_prod: Recording
 ) -> None:

@@ -24,6 +24,8 @@ from model.files import path_text
 from tests.support.bad_input import Outcome, copy_inputs, load, plan
 from tests.support.stacks import FIXTURE_PROJECT
 
+pytestmark = pytest.mark.slow  # hypothesis: the program planned for each mutation
+
 FILES = [f"tenants/{p.name}" for p in sorted((FIXTURE_PROJECT / "tenants").glob("*.yaml"))] + ["Pulumi.dev.yaml"]
 ORIGINAL = {name: (FIXTURE_PROJECT / name).read_text(encoding="utf-8") for name in FILES}
 DATA = {name: yaml.safe_load(text) for name, text in ORIGINAL.items()}

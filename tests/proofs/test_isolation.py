@@ -7,6 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -97,6 +98,7 @@ def tenant_sets(draw: st.DrawFn) -> list[dict]:
     return tenants
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tenant_sets())
 def test_random_tenant_sets_are_isolated(tenants: list[dict]) -> None:

@@ -194,6 +194,7 @@ def _edit(plan: Recording, name: str, change) -> Recording:
     )
 
 
+@pytest.mark.slow
 def test_removing_a_rule_closes_exactly_its_flow(plan_dev: Recording) -> None:
     broken = _edit(plan_dev, "firewall-community-humhub", lambda i: {**i, "rules": []})
     diff = matrix_diff(broken)
@@ -204,6 +205,7 @@ def _widen(inputs: dict) -> dict:
     return {**inputs, "rules": [{**r, "source": "+dc/world"} for r in inputs["rules"]]}
 
 
+@pytest.mark.slow
 def test_widening_a_rule_is_caught(plan_dev: Recording) -> None:
     """Widen HumHub's guest rule and its VNet rule to the whole internet: the matrix shows the new flow."""
     widened = _edit(_edit(plan_dev, "firewall-community-humhub", _widen), "firewall-comlan-vnet", _widen)
@@ -211,12 +213,14 @@ def test_widening_a_rule_is_caught(plan_dev: Recording) -> None:
     assert any(d.startswith("OPEN but not intended: internet") and "-> humhub " in d for d in diff), diff
 
 
+@pytest.mark.slow
 def test_one_widened_level_is_not_enough(plan_dev: Recording) -> None:
     """Defence in depth: the guest rule alone widened still leaves the VNet level closed to the internet."""
     diff = matrix_diff(_edit(plan_dev, "firewall-community-humhub", _widen))
     assert not any(d.startswith("OPEN") for d in diff), diff
 
 
+@pytest.mark.slow
 def test_the_vnet_level_is_enforced_too(plan_dev: Recording) -> None:
     """Dropping the comlan VNet rule for HumHub closes the flow even though the guest rule still allows it."""
 
@@ -227,6 +231,7 @@ def test_the_vnet_level_is_enforced_too(plan_dev: Recording) -> None:
     assert diff and all("-> humhub " in d and d.startswith("CLOSED") for d in diff), diff
 
 
+@pytest.mark.slow
 def test_influxdb_only_from_grafana_and_chronograf(plan_dev: Recording) -> None:
     """Twin: let Telegraf's neighbour web VNet reach InfluxDB (widen the group) and the matrix shows it."""
     widened = _edit(_edit(plan_dev, "firewall-alpha-influxdb", _widen), "firewall-alphaweb-vnet", _widen)
@@ -234,6 +239,7 @@ def test_influxdb_only_from_grafana_and_chronograf(plan_dev: Recording) -> None:
     assert any(d.startswith("OPEN but not intended: internet") and "-> alpha-influxdb " in d for d in diff), diff
 
 
+@pytest.mark.slow
 def test_switching_both_levels_off_opens_the_guest(plan_dev: Recording) -> None:
     off = _edit(plan_dev, "firewall-humhub-test-options", lambda i: {**i, "enabled": False})
     assert not any(d.startswith("OPEN") for d in matrix_diff(off))  # the VNet still holds
@@ -242,6 +248,7 @@ def test_switching_both_levels_off_opens_the_guest(plan_dev: Recording) -> None:
     assert any(d.startswith("OPEN but not intended: internet") and "-> humhub-test " in d for d in diff), diff
 
 
+@pytest.mark.slow
 def test_twin_new_guests_with_new_flows_fail_the_proof(tmp_path: Path) -> None:
     """Two new guests of alpha (a web VM behind its proxy, a database for it): the program opens proxy -> web 80 and
     web -> db 3306; the proof names both guests as undeclared, while the old check over the named endpoints alone

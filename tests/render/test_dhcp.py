@@ -28,6 +28,8 @@ from render.dhcp import DhcpLan, DhcpServer, StaticLease, dnsmasq_conf, validate
 from render.natgw import gateway_ruleset
 from tests.support.netns import netns, run
 
+pytestmark = pytest.mark.system  # a DHCP lab in network namespaces (dnsmasq, dhclient)
+
 ANSWER = "198.51.100.7"  # what the fake upstream resolver answers for every name
 
 

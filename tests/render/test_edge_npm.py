@@ -17,6 +17,8 @@ from render.npm_sync import MARKER
 from tests.support.fake_npm import State, fake_npm
 from tests.support.shell import cloud_init_stub, stub_env
 
+pytestmark = pytest.mark.system  # a stand-in Nginx Proxy Manager API server
+
 EMAIL = "ops@example.net"
 PASSWORD = "correct-horse-battery"
 ROUTES = (

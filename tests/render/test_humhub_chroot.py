@@ -39,6 +39,8 @@ from tests.support.debian_chroot import (
 )
 from tests.support.humhub_site import ADMIN_PW, DB_PW, KEY, site
 
+pytestmark = pytest.mark.system  # a debootstrap chroot
+
 VERSION = "1.17.3"
 ARCHIVE_IN_CHROOT = "/var/tmp/humhub-test-archive.tar.gz"
 

@@ -32,6 +32,8 @@ from render.monitoring import (
 from tests.support import telegraf_proxmox_shape as telegraf
 from tests.support.monitoring_fixtures import PASSWORDS, params
 
+pytestmark = pytest.mark.system  # a real InfluxDB daemon
+
 NODES = ("pve1", "pve2", "pve3")
 SEARCH_DOMAIN = "example.net"  # node_fqdn = node_name + "." + search domain (proxmox.go)
 RANGE_S = 3600  # the dashboard range of the test: last hour

@@ -107,11 +107,13 @@ def tsc_check(dashboards: dict[str, dict[str, Any]], tmp_path: Path) -> subproce
     )
 
 
+@pytest.mark.slow
 def test_dashboards_type_check_against_grafana_schema(tmp_path: Path) -> None:
     result = tsc_check({name: build() for name, build in DASHBOARDS.items()}, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "mutate",
     [

@@ -9,6 +9,8 @@ import pytest
 from render.natgw import gateway_ruleset
 from tests.support.netns import netns, nft_check, run
 
+pytestmark = pytest.mark.system  # a network namespace lab
+
 
 def test_ruleset_passes_nft_check(tmp_path: Path) -> None:
     path = tmp_path / "gw.nft"

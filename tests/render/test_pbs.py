@@ -103,6 +103,7 @@ def test_shellcheck_catches_a_broken_script(tmp_path: Path) -> None:
     assert shellcheck(bad, tmp_path, "bad.sh", severity="style").returncode != 0
 
 
+@pytest.mark.system
 def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> None:
     first = run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
     assert sorted(first["ns"]) == ["alpha", "beta"]
@@ -124,6 +125,7 @@ def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> No
     assert second["jobs"] == {**first["jobs"], "prune-beta": {**first["jobs"]["prune-beta"], "schedule": "daily 07:00"}}
 
 
+@pytest.mark.system
 def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
     run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
     state = run(delete_script([j for j in jobs() if j.ns == "alpha"]), pbs_host)
@@ -131,6 +133,7 @@ def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
     assert sorted(state["ns"]) == ["alpha", "beta"]  # backups are never deleted by automation
 
 
+@pytest.mark.system
 def test_the_fake_refuses_what_the_real_tool_would(pbs_host: dict[str, str]) -> None:
     """Twin: a job with an option PBS does not know fails the run (so the checks above mean something)."""
     bad = [PbsJob("prune", "prune-x", "offsite", "daily", "x", (("keep-forever", "1"),))]

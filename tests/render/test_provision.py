@@ -53,6 +53,7 @@ def chroot_cache() -> Path:
     return lxcwp_chroot()
 
 
+@pytest.mark.system
 def test_compose_project_lands_with_a_0600_env_file(chroot_cache: Path, tmp_path: Path) -> None:
     project = zabbix_server_project("127.0.0.1", "zabbix-db-pa$$word-1")
     with session(chroot_cache, tmp_path / "overlay") as root:

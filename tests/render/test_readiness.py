@@ -17,6 +17,8 @@ from render.router import nftables_ruleset
 from tests.support.netns import netns, run
 from tests.support.shell import cloud_init_stub, shellcheck, stub_env
 
+pytestmark = pytest.mark.system  # network namespaces
+
 
 def _check(ns: str, script: str) -> subprocess.CompletedProcess[str]:
     return run("ip", "netns", "exec", ns, "bash", "-c", script, check=False)

@@ -34,6 +34,8 @@ from render.restore_drill import (
 from tests.support.fake_pve_node import env_for, install
 from tests.support.shell import shellcheck
 
+pytestmark = pytest.mark.system  # the drill scripts against a stand-in PVE node
+
 FIRST, LAST = 999999900, 999999902
 GUESTS = [
     DrillGuest(1020, "qemu", "pbs-alpha", "alpha-influxdb", "alpha"),

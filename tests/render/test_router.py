@@ -36,6 +36,8 @@ from tests.support.netns import netns, nft_check, run
 from tests.support.pve_network import apply_networkd, guest_networkd, nocloud_network
 from tests.support.router_spec import SPEC, V1_LL, V1_MAC, V2_LL, V2_MAC
 
+pytestmark = pytest.mark.system  # network namespace labs (nft, the router between VMs)
+
 # ------------------------------------------------------------------------------------------------ nft -c
 
 

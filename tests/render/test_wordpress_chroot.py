@@ -38,6 +38,8 @@ from tests.support.debian_chroot import (
 )
 from tests.support.wordpress_site import ADMIN_PW, DB_PW, SALTS, lxcwp_chroot, site
 
+pytestmark = pytest.mark.system  # a debootstrap chroot
+
 VERSION = "6.8.3"
 ARCHIVE_IN_CHROOT = "/var/tmp/wordpress-test.tar.gz"
 WEBROOT = "/var/www/wordpress"

@@ -35,6 +35,8 @@ from tools.audit.findings import Category
 from tools.audit.report import Audit
 from tools.mockengine import PROJECT_DIR, Recording, run_program
 
+pytestmark = pytest.mark.system  # a fake PVE cluster and PBS served over HTTPS
+
 NO_CONFIG = staticmethod(lambda stack, key: None)
 ENV = {"PROXCLOUD_AUDIT_TOKEN": audit_token(), "PROXCLOUD_AUDIT_PBS_TOKEN": f"{PBS_TOKEN[0]}={PBS_TOKEN[1]}"}
 PVE_ONLY = {"PROXCLOUD_AUDIT_TOKEN": audit_token()}

@@ -11,6 +11,8 @@ from tests.support.stacks import FIXTURE_PROJECT
 from tools.preview import HAZARD_KINDS, SAME
 from tools.scenarios import SCENARIOS, Scenario, against, by_name, reason, run, summary
 
+pytestmark = pytest.mark.slow  # the day-2 scenarios: two plans per scenario and stack
+
 RUNS = [(s, stack) for s in SCENARIOS for stack in s.stacks]
 
 

@@ -69,6 +69,7 @@ def test_mermaid_shows_tenants_vnets_and_cidrs(plan_prod: Recording) -> None:
     assert '10.10.10.0/24"])' in md  # setup A's LAN: static only
 
 
+@pytest.mark.slow
 def test_make_plan_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--stack", "dev", "--out", str(tmp_path)]) == 0
     doc = json.loads((tmp_path / "plan-dev.json").read_text())
@@ -86,6 +87,7 @@ def _project_copy(tmp_path: Path) -> Path:
     return with_fixture_inputs(dst)
 
 
+@pytest.mark.slow
 def test_bad_tenant_exits_2_without_traceback_or_plan(tmp_path: Path) -> None:
     project = _project_copy(tmp_path)
     (project / "tenants" / "broken.yaml").write_text("name: broken\nnumber: 9\naccess: admin\nzone: {id: brk}\n")

@@ -205,6 +205,7 @@ def verify_png(path: Path) -> None:
 EXPECTED_SIZE = (round(CHART_SIZE_IN[0] * CHART_DPI), round(CHART_SIZE_IN[1] * CHART_DPI))
 
 
+@pytest.mark.slow
 def test_chart_is_a_png_of_the_expected_size(tmp_path: Path) -> None:
     path = tmp_path / "report-t.png"
     render_chart(RightSizing("t", tuple(graph()), capacity(cores=1)), path)
@@ -239,6 +240,7 @@ def cap_file(tmp_path: Path, cores: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_report_on_the_dev_stack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -256,6 +258,7 @@ def test_report_on_the_dev_stack(
     assert re.search(r"node pve-dev: cpu over-committed \d+\.\d\dx > limit 4x", (out / "report-dev.md").read_text())
 
 
+@pytest.mark.slow
 def test_report_without_capacity_and_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
