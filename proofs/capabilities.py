@@ -121,7 +121,8 @@ CAPABILITIES: tuple[Capability, ...] = (
                ("Datastore.Audit", "Datastore.AllocateSpace"), "reads", "the volumes on it (names, owners)",
                "pve-storage src/PVE/API2/Storage/Content.pm index", any_of=True),
     Capability("storage.acl.delegate", "storage", "PUT", "/access/acl path=/storage/{storage}", ("perm-modify",),
-               "changes", "hands the caller's privileges on the storage to anyone", "RPCEnvironment.pm check_perm_modify"),
+               "changes", "hands the caller's privileges on the storage to anyone",
+               "RPCEnvironment.pm check_perm_modify"),
     # --- SDN ---
     Capability("vnet.use", "vnet", "PUT", "netN bridge=<vnet>", ("SDN.Use",), "changes",
                "puts a NIC on the VNet (or bridge): its traffic", "pve-guest-common GuestHelpers / qemu-server "

@@ -11,7 +11,7 @@ Modelled:
   `/storage/<id>` of the pool's members, unless the path's own roles hold NoAccess; a NoAccess among the pool
   roles replaces everything;
 - tokens: without privilege separation the owner's permissions; with it the token's own (pool included)
-  intersected with the owner's (pool included): (user ∪ user-pool) ∩ (token ∪ token-pool); a privsep token is
+  intersected with the owner's (pool included): (user + user-pool) & (token + token-pool); a privsep token is
   in no group (groups list users, not tokens);
 - `check_perm_modify(path)`: Permissions.Modify, or on `/vms/..` VM.Allocate, on `/storage/..`
   Datastore.Allocate, on `/pool/..` Pool.Allocate (any of them): who passes may hand out any role whose

@@ -25,10 +25,11 @@ PVE-wide facts every user sees are proofs.capabilities.PVE_WIDE. What PVE cannot
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from proofs.capabilities import BY_NAME, CAPABILITIES
-from proofs.privileges import ACL, CT, MEMBERSHIP, TENANT, TOKEN, USER, VM
+from proofs.privileges import CT, MEMBERSHIP, TENANT, TOKEN, USER, VM
 from proofs.pve_access import PveAccess
 from proofs.reach import reach
 from tools.mockengine import Recording
@@ -37,6 +38,15 @@ PROVIDER = "provider"
 ZONE = "proxmoxve:sdn/zone/vxlan:Vxlan"
 VNET = "proxmoxve:sdn/vnet:Vnet"
 PBS = "proxmoxve:storage/pbs:Pbs"
+# Storages a plan can declare, with the content types PVE gives them when `contents` is not set (pve-storage
+# src/PVE/Storage/*Plugin.pm plugindata `content` defaults).
+STORAGE_TYPES: dict[str, frozenset[str]] = {
+    PBS: frozenset({"backup"}),
+    "proxmoxve:storage/directory:Directory": frozenset({"images", "rootdir"}),
+    "proxmoxve:storage/zfspool:Zfspool": frozenset({"images", "rootdir"}),
+    "proxmoxve:storage/lvmthin:Lvmthin": frozenset({"images", "rootdir"}),
+    "proxmoxve:storage/nfs:Nfs": frozenset({"images"}),
+}
 RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy"
 OPTIONS = "proxmoxve:firewall/optionsLegacy:OptionsLegacy"
 
@@ -56,6 +66,10 @@ KINDS: dict[str, str] = {
     "proxmoxve:sdn/subnet:Subnet": "part of its VNet (SDN.* on the VNet's path)",
     "proxmoxve:sdn/applier:Applier": "cluster SDN apply: SDN.Allocate on /sdn (provider)",
     "proxmoxve:storage/pbs:Pbs": "asset: storage",
+    "proxmoxve:storage/directory:Directory": "asset: storage",
+    "proxmoxve:storage/zfspool:Zfspool": "asset: storage",
+    "proxmoxve:storage/lvmthin:Lvmthin": "asset: storage",
+    "proxmoxve:storage/nfs:Nfs": "asset: storage",
     "proxmoxve:download/file:File": "volume on its storage (the storage's access)",
     "proxmoxve:index/fileLegacy:FileLegacy": "snippet on its storage; delivered into guests: proofs/reach.py",
     "proxmoxve:index/acl:Acl": "access config",
@@ -86,8 +100,11 @@ DEFAULT_STORAGES: dict[str, frozenset[str]] = {
 }
 # What PVE cannot prevent, and the control that compensates (checked to exist).
 PVE_CANNOT_ENFORCE: dict[str, str] = {
-    "vmid-squatting": "tools.audit.findings Category.SQUAT (_squats): `make audit` reports an allocated VMID held by another guest",
+    "vmid-squatting": "tools.audit.findings Category.SQUAT (_squats): `make audit` reports an allocated VMID "
+    "held by another guest",
     "cdrom-new-bus": "tools.audit drift: `make audit` reports a guest config that differs from the plan",
+    "acl-delegation": "tools.audit.access: `make audit` runs the isolation proof on the live ACLs, so a tenant's "
+    "VM privileges handed to another tenant's principal are a live isolation finding",
 }
 OPERATOR_JOBS = ("vm.power", "vm.console", "vm.cdrom.insert")
 MONITORING_NEEDS = ("vm.config.read", "vm.status")  # telegraf plugins/inputs/proxmox (b2726314): see usability
@@ -152,9 +169,11 @@ def inventory(rec: Recording, problems: list[Finding]) -> Assets:
     for r in rec.by_type(MEMBERSHIP):
         if r.inputs.get("storageId"):
             member_pool[r.inputs["storageId"]] = r.inputs["poolId"]
-    for r in rec.by_type(PBS):
-        storages.add(r.inputs["resourceId"])
-        a.content[f"/storage/{r.inputs['resourceId']}"] = frozenset(r.inputs.get("contents") or ["backup"])
+    for r in rec.resources:
+        if r.type in STORAGE_TYPES:
+            storages.add(r.inputs["resourceId"])
+            contents = r.inputs.get("contents") or STORAGE_TYPES[r.type]
+            a.content[f"/storage/{r.inputs['resourceId']}"] = frozenset(contents)
     pbs_ns = {r.inputs["resourceId"]: r.inputs.get("namespace") for r in rec.by_type(PBS)}
     tenant_names = set(tenants.values())
     for s in sorted(storages):
@@ -226,13 +245,16 @@ def check_isolation(rec: Recording) -> list[Finding]:
                 if not caps:
                     continue
                 if holder != who:
-                    out.append(Finding("reach", who, path, f"{', '.join(caps)} as {holder} ({how}); owner {owner}"))
+                    out.append(Finding("reach", who, path, f"{', '.join(caps)} as {holder}, {how}"))
                 elif assets.kind[path] == "storage":
                     out.append(Finding("shared-storage", who, path, f"{', '.join(caps)}; owner {owner}"))
                 else:
                     out.append(Finding("foreign-asset", who, path, f"{', '.join(caps)}; owner {owner}"))
         for path in sorted(p for p, o in assets.owner.items() if o == tenant):
-            if model.can_modify_acl(who, path):
+            # VM.Allocate on its pool (needed to create guests) passes check_perm_modify on each member guest:
+            # PVE cannot prevent that; anywhere else it is a grant the program made and must not make.
+            accepted = assets.kind[path] == "guest" and delegation_control()
+            if model.can_modify_acl(who, path) and not accepted:
                 out.append(Finding("acl-delegation", who, path, "passes check_perm_modify: can grant its roles"))
         for guest in sorted(p for p, o in assets.owner.items() if o == tenant and assets.kind[p] == "guest"):
             foreign = sorted(n for n in assets.nics[guest] if assets.owner.get(n) != tenant)
@@ -253,6 +275,13 @@ def squatting_control() -> bool:
     return hasattr(findings.Category, "SQUAT") and callable(getattr(findings, "_squats", None))
 
 
+def delegation_control() -> bool:
+    """The compensating control of PVE_CANNOT_ENFORCE['acl-delegation'] exists."""
+    from tools.audit import access
+
+    return "check_isolation" in vars(access)
+
+
 def _own(assets: Assets, tenant: str, kind: str) -> list[str]:
     return sorted(p for p, o in assets.owner.items() if o == tenant and assets.kind[p] == kind)
 
@@ -263,61 +292,63 @@ def check_usability(rec: Recording) -> list[Finding]:
     out: list[Finding] = []
     assets = inventory(rec, out)
     people = tenant_principals(rec, model)
-    access = {r.name: r.inputs.get("access") for r in rec.by_type(TENANT)}
-    for tenant, profile in sorted(access.items()):
-        users = sorted(u for u, t in people.items() if t == tenant and u not in model.tokens)
-        pool = f"/pool/{assets.pool_of_tenant[tenant]}"
-        guests = [g for g in _own(assets, tenant, "guest")]
-        storages = _own(assets, tenant, "storage")
-        vnets = _own(assets, tenant, "vnet")
-
-        def able(test: object) -> bool:
-            return any(test(u) for u in users)  # type: ignore[operator]
-
-        def store(u: str, content: str, cap: str) -> bool:
-            return any(content in assets.content[s] and _can(model, u, s, cap) for s in storages)
-
-        jobs: dict[str, object] = {}
-        if profile == "self-service":
-            jobs = {
-                "create a VM in its pool": lambda u: _can(model, u, pool, "pool.create-vm"),
-                "create a container in its pool": lambda u: _can(model, u, pool, "pool.create-ct"),
-                "a disk on its own storage": lambda u: store(u, "images", "storage.allocate"),
-                "a container root disk on its own storage": lambda u: store(u, "rootdir", "storage.allocate"),
-                "a NIC on its own VNet": lambda u: any(_can(model, u, v, "vnet.use") for v in vnets if v.count("/") == 4),
-                "upload an ISO to its own storage": lambda u: store(u, "iso", "storage.upload"),
-                "attach an ISO from its own storage": lambda u: store(u, "iso", "storage.read-iso"),
-                "use the cloud image or a template": lambda u: store(u, "import", "storage.read-iso")
-                or store(u, "vztmpl", "storage.read-iso"),
-            }
-            guest_jobs = ("vm.power", "vm.console", "vm.snapshot")
-        else:
-            jobs = {"insert an ISO from its own storage": lambda u: store(u, "iso", "storage.read-iso")}
-            guest_jobs = OPERATOR_JOBS
-        offers_backup = any(_can(model, u, g, "vm.backup") for u in users for g in guests)
-        if offers_backup:
-            jobs["back up and restore its guests"] = lambda u: store(u, "backup", "storage.allocate")
-        for job, test in jobs.items():
-            if not able(test):
-                out.append(Finding("usable", tenant, pool, f"{profile} cannot {job}"))
-        for g in guests:
-            for cap in guest_jobs:
-                if not able(lambda u, g=g, cap=cap: _can(model, u, g, cap)):
-                    out.append(Finding("usable", tenant, g, f"{profile} cannot {cap}"))
-            if profile == "operator":
-                for u in users:
-                    bad = [
-                        c.name
-                        for c in CAPABILITIES
-                        if c.kind == "guest"
-                        and c.hardware
-                        and c.name != "vm.cdrom.new-bus"  # PVE_CANNOT_ENFORCE: the same privilege as insert
-                        and model.passes(u, g, c.privs, c.any_of)
-                    ]
-                    if bad:
-                        out.append(Finding("operator-forbidden", u, g, ", ".join(bad)))
+    for r in rec.by_type(TENANT):
+        users = sorted(u for u, t in people.items() if t == r.name and u not in model.tokens)
+        out += _tenant_jobs(model, assets, r.name, r.inputs.get("access", ""), users)
     out += _monitoring(rec, model, assets)
     return sorted(set(out))
+
+
+def _tenant_jobs(model: PveAccess, assets: Assets, tenant: str, profile: str, users: list[str]) -> list[Finding]:
+    """The jobs of one tenant's profile (issue 14 "Usability proof"), each needing a user able to do every step."""
+    out: list[Finding] = []
+    pool = f"/pool/{assets.pool_of_tenant[tenant]}"
+    guests = _own(assets, tenant, "guest")
+    storages = _own(assets, tenant, "storage")
+    vnets = [v for v in _own(assets, tenant, "vnet") if v.count("/") == 4]
+
+    def store(u: str, content: str, cap: str) -> bool:
+        return any(content in assets.content[s] and _can(model, u, s, cap) for s in storages)
+
+    jobs: dict[str, Callable[[str], bool]]
+    if profile == "self-service":
+        jobs = {
+            "create a VM in its pool": lambda u: _can(model, u, pool, "pool.create-vm"),
+            "create a container in its pool": lambda u: _can(model, u, pool, "pool.create-ct"),
+            "a disk on its own storage": lambda u: store(u, "images", "storage.allocate"),
+            "a container root disk on its own storage": lambda u: store(u, "rootdir", "storage.allocate"),
+            "a NIC on its own VNet": lambda u: any(_can(model, u, v, "vnet.use") for v in vnets),
+            "upload an ISO to its own storage": lambda u: store(u, "iso", "storage.upload"),
+            "attach an ISO from its own storage": lambda u: store(u, "iso", "storage.read-iso"),
+            "use the cloud image or a template": lambda u: (
+                store(u, "import", "storage.read-iso") or store(u, "vztmpl", "storage.read-iso")
+            ),
+        }
+        guest_jobs: tuple[str, ...] = ("vm.power", "vm.console", "vm.snapshot")
+    else:
+        jobs = {"insert an ISO from its own storage": lambda u: store(u, "iso", "storage.read-iso")}
+        guest_jobs = OPERATOR_JOBS
+    if any(_can(model, u, g, "vm.backup") for u in users for g in guests):  # backups offered
+        jobs["back up and restore its guests"] = lambda u: store(u, "backup", "storage.allocate")
+    for job, test in jobs.items():
+        if not any(test(u) for u in users):
+            out.append(Finding("usable", tenant, pool, f"{profile} cannot {job}"))
+    for g in guests:
+        for cap in guest_jobs:
+            if not any(_can(model, u, g, cap) for u in users):
+                out.append(Finding("usable", tenant, g, f"{profile} cannot {cap}"))
+        for u in users if profile == "operator" else ():
+            bad = [
+                c.name
+                for c in CAPABILITIES
+                if c.kind == "guest"
+                and c.hardware
+                and c.name != "vm.cdrom.new-bus"  # PVE_CANNOT_ENFORCE: the same privilege as inserting an ISO
+                and model.passes(u, g, c.privs, c.any_of)
+            ]
+            if bad:
+                out.append(Finding("operator-forbidden", u, g, ", ".join(bad)))
+    return out
 
 
 def _monitoring(rec: Recording, model: PveAccess, assets: Assets) -> list[Finding]:
@@ -349,4 +380,21 @@ def check_all(rec: Recording) -> list[Finding]:
     return sorted(set(check_isolation(rec)) | set(check_usability(rec)))
 
 
-_ = ACL  # the ACLs themselves are read by proofs.privileges.AccessModel.from_recording
+def known_table(stacks: tuple[str, ...] = ("dev", "prod")) -> str:
+    """tests/proofs/access_known_violations.py as it would be for today's plans (review before pasting)."""
+    from tools.mockengine import run_program
+
+    lines = ["KNOWN_VIOLATIONS: dict[str, set[tuple[str, str, str, str]]] = {"]
+    for stack in stacks:
+        lines.append(f'    "{stack}": {{')
+        lines += [f"        {(f.check, f.who, f.path, f.detail)!r}," for f in check_all(run_program(stack))]
+        lines.append("    },")
+    return "\n".join([*lines, "}"])
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--known"]:
+        sys.exit("usage: python -m proofs.tenancy --known")
+    print(known_table())
