@@ -17,7 +17,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Capability:
     name: str
-    kind: str  # the asset kind: guest, pool, node, storage, vnet
+    kind: str  # the asset kind: guest, pool, node, storage, vnet, platform
     method: str
     api: str
     privs: tuple[str, ...]
@@ -123,6 +123,23 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("storage.acl.delegate", "storage", "PUT", "/access/acl path=/storage/{storage}", ("perm-modify",),
                "changes", "hands the caller's privileges on the storage to anyone",
                "RPCEnvironment.pm check_perm_modify"),
+    # --- the platform (provider-only paths; privileges there propagate to every asset below them) ---
+    Capability("platform.cluster", "platform", "PUT", "/cluster/options|firewall|backup|ha", ("Sys.Modify",),
+               "changes", "cluster options, firewall, backup jobs, HA", "pve-manager PVE/API2/Cluster*.pm"),
+    Capability("platform.acl", "platform", "PUT", "/access/acl", ("perm-modify",), "changes", "any ACL",
+               "pve-access-control src/PVE/API2/ACL.pm update_acl"),
+    Capability("platform.users", "platform", "POST", "/access/users|groups", ("User.Modify", "Group.Allocate"),
+               "changes", "users and groups", "pve-access-control src/PVE/API2/User.pm, Group.pm", any_of=True),
+    Capability("platform.realms", "platform", "POST", "/access/domains", ("Realm.Allocate", "Realm.AllocateUser"),
+               "changes", "authentication realms", "pve-access-control src/PVE/API2/Domains.pm", any_of=True),
+    Capability("platform.sdn", "platform", "PUT", "/cluster/sdn", ("SDN.Allocate",), "changes", "SDN config",
+               "pve-network src/PVE/API2/Network/SDN.pm reload"),
+    Capability("platform.storage", "platform", "POST", "/storage", ("Datastore.Allocate",), "changes",
+               "storage definitions", "pve-storage src/PVE/API2/Storage/Config.pm create"),
+    Capability("platform.pools", "platform", "POST", "/pools", ("Pool.Allocate",), "changes", "pools",
+               "pve-access-control src/PVE/API2/Pool.pm create_pool"),
+    Capability("platform.audit", "platform", "GET", "/cluster/tasks|log, /access/users", ("Sys.Audit",), "reads",
+               "every user's tasks, the cluster log, the user list", "pve-manager PVE/API2/Cluster.pm log, tasks"),
     # --- SDN ---
     Capability("vnet.use", "vnet", "PUT", "netN bridge=<vnet>", ("SDN.Use",), "changes",
                "puts a NIC on the VNet (or bridge): its traffic", "pve-guest-common GuestHelpers / qemu-server "

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from proofs.capabilities import BY_NAME, CAPABILITIES
-from proofs.privileges import CT, MEMBERSHIP, TENANT, TOKEN, USER, VM
+from proofs.privileges import ACL, CT, MEMBERSHIP, TENANT, TOKEN, USER, VM
 from proofs.pve_access import PveAccess
 from proofs.reach import reach
 from tools.mockengine import Recording
@@ -106,6 +106,9 @@ PVE_CANNOT_ENFORCE: dict[str, str] = {
     "acl-delegation": "tools.audit.access: `make audit` runs the isolation proof on the live ACLs, so a tenant's "
     "VM privileges handed to another tenant's principal are a live isolation finding",
 }
+# The roots of PVE's ACL tree (pve-access-control AccessControl.pm check_path): provider-only.
+PLATFORM_PATHS = ("/", "/access", "/access/groups", "/access/realm", "/nodes", "/pool", "/sdn", "/sdn/zones",
+                  "/storage", "/vms", "/mapping")  # fmt: skip
 OPERATOR_JOBS = ("vm.power", "vm.console", "vm.cdrom.insert")
 MONITORING_NEEDS = ("vm.config.read", "vm.status")  # telegraf plugins/inputs/proxmox (b2726314): see usability
 
@@ -199,6 +202,21 @@ def inventory(rec: Recording, problems: list[Finding]) -> Assets:
             a.kind.setdefault(net, "vnet")
         node = f"/nodes/{r.inputs['nodeName']}"
         a.owner[node], a.kind[node] = PROVIDER, "node"
+    for r in rec.by_type(ACL):  # every path an ACL names is an asset too (fail closed on what it reaches)
+        path = r.inputs["path"].rstrip("/") or "/"
+        if path in a.owner:
+            continue
+        if path.startswith("/storage/"):
+            a.content.setdefault(path, DEFAULT_STORAGES.get(path.split("/")[2], frozenset()))
+            if path.split("/")[2] not in DEFAULT_STORAGES:
+                problems.append(Finding("unknown-kind", "storage", path, "a storage whose type the plan lacks"))
+        kinds = {"vms": "guest", "pool": "pool", "nodes": "node", "storage": "storage", "sdn": "vnet"}
+        top, depth = path.split("/")[1] if path != "/" else "", path.count("/")
+        a.owner[path] = PROVIDER
+        a.kind[path] = kinds[top] if top in kinds and depth >= 2 and path != "/sdn/zones" else "platform"
+    for root in PLATFORM_PATHS:
+        a.owner.setdefault(root, PROVIDER)
+        a.kind.setdefault(root, "platform")
     for r in rec.by_type(RULES) + rec.by_type(OPTIONS):
         vmid = r.inputs.get("vmId", r.inputs.get("containerId"))
         if vmid is not None:
