@@ -45,7 +45,8 @@ class PveAccess(AccessModel):
         if pool is not None and "NoAccess" not in roles:
             pool_roles = self.roles_of(principal, f"/pool/{pool}")
             roles = {"NoAccess"} if "NoAccess" in pool_roles else roles | pool_roles
-        return self._privs(roles)
+        # privileges are the union of the roles' (NoAccess holds none); the NoAccess rules are all above
+        return frozenset().union(*(self.roles[r] for r in roles))
 
     def privileges(self, principal: str, path: str) -> frozenset[str]:
         """RPCEnvironment.pm `permissions()`."""

@@ -156,7 +156,7 @@ def test_finding_1_a_node_reader_token_in_a_tenant_guest_is_reached() -> None:
         "/nodes/n1",
         f"node.report, node.dns, node.netstat as {TELEGRAF}, read from /vms/110",
     ) in reach
-    assert {f[0] for f in found} == {"reach", "monitoring-exact", "guest-firewall"} - {"guest-firewall"}
+    assert {f[0] for f in found} == {"reach", "monitoring-exact"}
 
 
 def test_finding_1_without_the_node_grant_the_token_in_a_tenant_guest_reaches_nothing_foreign() -> None:
@@ -307,3 +307,18 @@ def test_random_tenant_sets(tenants: list[dict]) -> None:
     for f in found:  # tenants stay apart: no finding is about another tenant's asset
         if f.who in tenant_of:
             assert owners.get(f.path) in ("provider", tenant_of[f.who]), (f, json.dumps(tenants))
+
+
+def test_finding_1_a_token_in_a_commands_input_is_reached_too() -> None:
+    fx = {r.name: r for r in fixed()}
+    holder = reg("proxcloud:index:CloudInitVm", "alpha-web-vm")
+    web = dataclasses.replace(fx["alpha-web"], parent=holder.urn)
+    cmd = reg("command:remote:Command", "alpha-web-provision", holder, create="sh -s")
+    cmd = dataclasses.replace(cmd, property_dependencies={"stdin": [fx["alpha-monitoring-token"].urn]})
+    node_role = reg(ROLE, "r-node", roleId="node-audit", privileges=["Sys.Audit"])
+    acls = [
+        reg(ACL, f"n{i}", path="/nodes/n1", roleId="node-audit", propagate=False, **who)
+        for i, who in enumerate(({"userId": "monitoring-alpha@pve"}, {"tokenId": TELEGRAF}))
+    ]
+    found = findings(holder, web, cmd, node_role, *acls)
+    assert ("reach", ANNA, "/nodes/n1") in {f[:3] for f in found}, sorted(found)
