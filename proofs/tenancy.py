@@ -371,9 +371,11 @@ def _tenant_jobs(model: PveAccess, assets: Assets, tenant: str, profile: str, us
 
 def _monitoring(rec: Recording, model: PveAccess, assets: Assets) -> list[Finding]:
     """Telegraf's proxmox input (influxdata/telegraf plugins/inputs/proxmox/proxmox.go, b2726314) calls
-    GET /nodes/{node}/dns (its search domain only; the body of a 403 decodes to an empty domain and the run goes
-    on), GET /nodes/{node}/qemu|lxc (lists what VM.Audit shows), .../{vmid}/status/current and .../{vmid}/config
-    (VM.Audit). Its token needs VM.Audit on its tenant's guests and nothing else."""
+    GET /nodes/{node}/dns (its search domain only; `performRequest` ignores the HTTP status and a 403's body is
+    `{"data":null,"message":...}` - pve-http-server 5c9e4ea7 src/PVE/APIServer/Formatter/Standard.pm
+    prepare_response_data - which decodes to an empty domain, and the run goes on), GET /nodes/{node}/qemu|lxc
+    (lists what VM.Audit shows), .../{vmid}/status/current and .../{vmid}/config (VM.Audit).
+    Its token needs VM.Audit on its tenant's guests and nothing else."""
     out: list[Finding] = []
     stacks = {r.urn: r.inputs["tenant"] for r in rec.by_type("proxcloud:index:MonitoringStack")}
     for r in rec.by_type(TOKEN):
