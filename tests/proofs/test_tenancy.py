@@ -322,3 +322,24 @@ def test_finding_1_a_token_in_a_commands_input_is_reached_too() -> None:
     ]
     found = findings(holder, web, cmd, node_role, *acls)
     assert ("reach", ANNA, "/nodes/n1") in {f[:3] for f in found}, sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "check"),
+    [
+        ("/pool/provider", "alpha-vm-builder", "foreign-asset"),
+        ("/vms/100", "alpha-vm-builder", "foreign-asset"),  # the edge
+        ("/sdn/zones/provider/transit", "alpha-sdn-user", "foreign-asset"),
+        ("/sdn/zones/localnetwork/vmbr0", "alpha-sdn-user", "foreign-asset"),
+        ("/storage/local", "tenant-storage", "shared-storage"),
+        ("/storage/hosting-iso", "tenant-storage", "shared-storage"),  # another tenant's storage
+        ("/vms/3001", "alpha-vm-builder", "foreign-asset"),  # another tenant's guest
+        ("/nodes/n1", "node-audit", "foreign-asset"),  # Sys.Audit: the node report
+        ("/", "node-audit", "foreign-asset"),  # the platform itself
+    ],
+)
+def test_finding_8_every_asset_is_checked(path: str, role: str, check: str) -> None:
+    acl = reg(ACL, "grant", path=path, roleId=role, groupId="alpha-users")
+    node_role = reg(ROLE, "r-node", roleId="node-audit", privileges=["Sys.Audit"])
+    found = {f for f in findings(acl, node_role) if f[1] == ANNA and f[2] == path}
+    assert {f[0] for f in found} == {check}, sorted(found)
