@@ -8,11 +8,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from render.provision import ComposeProject, compose_project_script, put_file, script
 from render.zabbix import zabbix_server_project
-from tests.render.debian_chroot import chroot_run, processes_in, session
-from tests.render.test_wordpress import shellcheck
-from tests.render.test_wordpress_chroot import chroot_cache  # noqa: F401 - the shared chroot fixture
+from tests.support.debian_chroot import chroot_run, processes_in, session
+from tests.support.shell import shellcheck
+from tests.support.wordpress_site import lxcwp_chroot
 
 READS_STDIN = 'cat >/dev/null\necho "after the reader"\n'
 
@@ -46,7 +48,13 @@ exit 0
 """
 
 
-def test_compose_project_lands_with_a_0600_env_file(chroot_cache: Path, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def chroot_cache() -> Path:
+    return lxcwp_chroot()
+
+
+@pytest.mark.system
+def test_compose_project_lands_with_a_0600_env_file(chroot_cache: Path, tmp_path: Path) -> None:
     project = zabbix_server_project("127.0.0.1", "zabbix-db-pa$$word-1")
     with session(chroot_cache, tmp_path / "overlay") as root:
         stub = root / "usr/local/bin/docker"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.stacks import with_fixture_inputs
 from tools.mockengine import PROJECT_DIR
 from tools.preview import (
     CBD,
@@ -360,6 +361,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         dst,
         ignore=shutil.ignore_patterns(".venv", ".git", ".cache", "build", "node_modules", "*.pyc", ".pytest_cache"),
     )
+    with_fixture_inputs(dst)
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",
@@ -389,6 +391,7 @@ def reset(repo: Path) -> None:
     subprocess.run(["git", "checkout", "-q", "--", "."], cwd=repo, check=True)
 
 
+@pytest.mark.slow
 def test_make_diff_flags_a_protected_replace_on_a_humhub_setting(repo: Path) -> None:
     """prod: HumHub's site name is in the protected HumHub VM's user data: the snippet is replaced under its
     volume id (create-before-delete), its id is unknown at preview, the VM is replaced - `pulumi preview` would
@@ -415,6 +418,7 @@ def test_make_diff_flags_a_protected_replace_on_a_humhub_setting(repo: Path) -> 
     assert "+- 4 to replace" in out
 
 
+@pytest.mark.slow
 def test_diff_flags_a_fixed_id_create_before_delete_on_a_pbs_password(repo: Path) -> None:
     result = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -424,6 +428,7 @@ def test_diff_flags_a_fixed_id_create_before_delete_on_a_pbs_password(repo: Path
     assert "password changes" in result.stdout and "offline-placeholder" not in result.stdout
 
 
+@pytest.mark.slow
 def test_diff_of_a_harmless_change_shows_only_updates(repo: Path) -> None:
     edit(
         repo / "tenants" / "alpha.yaml",
@@ -440,6 +445,7 @@ def test_diff_of_a_harmless_change_shows_only_updates(repo: Path) -> None:
     assert "to replace" not in result.stdout and "to delete" not in result.stdout
 
 
+@pytest.mark.slow
 def test_diff_cannot_diff_a_bad_base_or_a_failing_plan(repo: Path) -> None:
     bad = run_diff(repo, "--base", "no-such-rev", "--stack", "dev")
     assert bad.returncode == 2 and "BASE 'no-such-rev' is not a commit" in bad.stderr
