@@ -69,9 +69,10 @@ def guest_command(
     stdin: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> remote.Command:
-    """Run `stdin` as root inside the guest from its node; again whenever `stdin` changes (the update runs the
-    create) and whenever the guest is replaced (the trigger is its resource id, unknown at preview while it is
-    replaced: pulumi-command replaces on `triggers`)."""
+    """Run `stdin` as root inside the guest from its node; again whenever `stdin` changes (without an `update`
+    command an update runs `create`) and whenever the guest is replaced (the trigger is its resource id, unknown at
+    preview while it is replaced; the SDK sets `replace_on_changes=["triggers[*]"]`): pulumi-command
+    sdk/python/pulumi_command/remote/command.py, `update` and `triggers`."""
     create = pct_exec_command(guest.vm_id) if isinstance(guest, Container) else qm_exec_command(guest.vm_id)
     return remote.Command(
         name,
