@@ -139,3 +139,23 @@ def test_the_proxy_routes_are_not_first_boot_input(doc: dict[str, Any]) -> None:
         user_data = _res(doc, f"{proxy}-vm-user-data")["inputs"]["sourceRaw"]["data"]
         assert user_data.startswith("#cloud-config") and "Caddyfile" not in user_data
         assert not [h for h in hosts if h in user_data]
+
+
+def test_a_key_change_replaces_no_container(doc: dict[str, Any]) -> None:
+    """Containers' keys are first-boot input (`user_account.keys` ForceNew); AdminKeys delivers a change. Twin:
+    without the ignore, the key change replaces the container under its id."""
+    head = copy.deepcopy(doc)
+    for r in head["resources"]:
+        if r["type"] == CT:
+            r["inputs"]["initialization"]["userAccount"]["keys"].append("ssh-ed25519 AAAAnew new@x")
+        if r["name"] == "admin-keys-keepers-wp-db":
+            r["inputs"]["stdin"] += "# new key\n"
+    preview = classify(doc, head)
+    assert preview.step("keepers-wordpress-db-ct").op == SAME and not preview.hazards
+    assert preview.step("admin-keys-keepers-wp-db").op == "update"
+    for r in head["resources"]:
+        if r["type"] == CT:
+            r["options"]["ignoreChanges"] = []
+    twin = classify(doc, head)
+    assert twin.step("keepers-wordpress-db-ct").op == REPLACE
+    assert (GUEST_REPLACED, "keepers-wordpress-db-ct") in {h.key for h in twin.hazards}
