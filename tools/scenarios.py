@@ -159,7 +159,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "add an admin SSH key",
         "proxcloud:adminSshKeys gets a second key",
         edit=_config_edit(_add_admin_key),
-        touches=("edge-router-user-data",),
+        touches=("admin-keys-edge", "admin-keys-keepers-wp-db"),  # a VM's and a container's key delivery
     ),
     Scenario(
         "rotate the deploy token",
@@ -200,9 +200,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "change HumHub settings",
-        "community's humhub.site_name: Community -> Community Hub",
+        "community's humhub.site_name: Community -> Community Hub (install-time: HumHub's installer writes it once)",
         edit=_yaml_edit("tenants/community.yaml", _humhub),
-        touches=("community-humhub-humhub-user-data",),
     ),
     Scenario(
         "change the edge's adminFrom",
@@ -214,7 +213,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "add a forward",
         "hosting: tcp 2202 -> verein-cloud:22 on the edge",
         edit=_yaml_edit("tenants/hosting.yaml", _add_forward),
-        touches=("edge-router-user-data",),
+        touches=("edge-router-reconfigure",),
     ),
 )
 

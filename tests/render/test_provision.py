@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from render.provision import ComposeProject, compose_project_script, put_file, script
+from render.cloudinit import CloudConfig, WriteFile
+from render.provision import (
+    ComposeProject,
+    authorized_keys_script,
+    compose_project_script,
+    put_file,
+    reconfigure_script,
+    script,
+)
 from render.zabbix import zabbix_server_project
 from tests.support.debian_chroot import chroot_run, processes_in, session
 from tests.support.shell import shellcheck
@@ -80,3 +88,31 @@ def test_compose_project_paths() -> None:
         "/opt/proxcloud/vaultwarden/secrets.env",
     ]
     assert [f.permissions for f in p.write_files()] == ["0644", "0600"]
+
+
+def test_admin_keys_are_exactly_the_declared_ones(tmp_path: Path) -> None:
+    """The day-2 key delivery (components/guest_exec.py AdminKeys) rewrites the whole file: an added key is there, a
+    removed one is gone (twin: appending would keep it), with sshd's modes (0600 file, 0700 directory)."""
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
+    keys = tmp_path / ".ssh" / "authorized_keys"
+    bash_s(authorized_keys_script(user, ["ssh-ed25519 AAAAold old@x", "ssh-ed25519 AAAAkeep keep@x"], str(tmp_path)))
+    assert "old@x" in keys.read_text()
+    bash_s(authorized_keys_script(user, ["ssh-ed25519 AAAAkeep keep@x", "ssh-ed25519 AAAAnew new@x"], str(tmp_path)))
+    lines = [ln for ln in keys.read_text().splitlines() if not ln.startswith("#")]
+    assert lines == ["ssh-ed25519 AAAAkeep keep@x", "ssh-ed25519 AAAAnew new@x"]
+    assert keys.stat().st_mode & 0o777 == 0o600 and keys.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_day2_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    keys = authorized_keys_script("ops", ["ssh-ed25519 AAAA a@b"])
+    assert shellcheck(keys, tmp_path, "keys.sh").returncode == 0
+    cfg = CloudConfig(
+        hostname="r",
+        ssh_keys=(),
+        write_files=(WriteFile("/etc/x.conf", "a 'quoted' $value\n"),),
+        runcmd=(("nft", "-c", "-f", "/etc/x.conf"), "systemctl restart nftables"),
+    )
+    text = reconfigure_script("r", cfg)
+    assert shellcheck(text, tmp_path, "reconfigure.sh").returncode == 0
+    assert "put /etc/x.conf 0644 root:root 'a '\"'\"'quoted'\"'\"' $value\n'" in text
+    assert "nft -c -f /etc/x.conf\nsystemctl restart nftables\n" in text

@@ -39,13 +39,16 @@ def test_day2_scenario(scenario: Scenario, stack: str) -> None:
 
 
 def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:
-    """Twins of the exact comparison: a hazard missing from the table is new, a recorded one not found is fixed."""
-    preview = run(by_name("rotate a monitoring token"), "dev", FIXTURE_PROJECT)
-    known = dict(KNOWN_HAZARDS[("rotate a monitoring token", "dev")])
+    """Twins of the exact comparison: a hazard missing from the table is new, a recorded one not found is fixed
+    (on the first dev scenario that still has a recorded hazard; the backlog shrinks as fixes land)."""
+    name = next(n for (n, stack), entries in KNOWN_HAZARDS.items() if stack == "dev" and entries)
+    preview = run(by_name(name), "dev", FIXTURE_PROJECT)
+    known = dict(KNOWN_HAZARDS[(name, "dev")])
     assert against(preview, known) == ({}, [])
-    dropped = known.pop(("guest-replaced", "alpha-monitoring-influxdb-vm"))
+    key = next(iter(known))
+    dropped = known.pop(key)
     new, fixed = against(preview, known)
-    assert new == {("guest-replaced", "alpha-monitoring-influxdb-vm"): dropped} and fixed == []
+    assert new == {key: dropped} and fixed == []
     known[("protected-replace", "no-such-resource")] = "invented"
     assert against(preview, known)[1] == [("protected-replace", "no-such-resource")]
 

@@ -392,11 +392,14 @@ def reset(repo: Path) -> None:
 
 
 @pytest.mark.slow
-def test_make_diff_flags_a_protected_replace_on_a_humhub_setting(repo: Path) -> None:
-    """prod: HumHub's site name is in the protected HumHub VM's user data: the snippet is replaced under its
-    volume id (create-before-delete), its id is unknown at preview, the VM is replaced - `pulumi preview` would
-    stop with the protection error."""
-    edit(repo / "tenants" / "community.yaml", "site_name: Community", "site_name: Community Hub")
+def test_make_diff_flags_a_protected_replace_on_a_humhub_vm_id(repo: Path) -> None:
+    """prod: a new VM id for the protected HumHub VM (`vm_id` ForceNew) replaces it - `pulumi preview` would stop
+    with the protection error. (A HumHub setting no longer does: user data is first-boot input, components/vm.py.)"""
+    edit(
+        repo / "tenants" / "community.yaml",
+        "address: 10.10.10.6\n      vm_id: mirror",
+        "address: 10.10.10.6\n      vm_id: 1010166",
+    )
     try:
         result = subprocess.run(
             ["make", "-o", ".venv/.installed", "diff", f"PY={sys.executable}", "BASE=HEAD", "STACK=prod"],
@@ -413,9 +416,7 @@ def test_make_diff_flags_a_protected_replace_on_a_humhub_setting(repo: Path) -> 
     out = result.stdout
     assert "Previewing update (prod), offline: BASE HEAD" in out
     assert "protected-replace: community-humhub-humhub-vm" in out
-    assert "fixed-id-create-before-delete: community-humhub-humhub-user-data" in out
-    assert "initialization.userDataFileId is unknown at preview" in out
-    assert "+- 4 to replace" in out
+    assert "vmId changes" in out
 
 
 @pytest.mark.slow
