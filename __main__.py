@@ -11,7 +11,7 @@ from components.config import namespace_config, pve_api_url
 from components.container import ContainerTemplate, ContainerTemplateArgs
 from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
-from components.guest_exec import node_ssh
+from components.guest_exec import AdminKeys, AdminKeysArgs, node_ssh
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.monitoring import MonitoringStack, MonitoringStackArgs
@@ -100,6 +100,9 @@ machines.update({name: c.container for t in tenants.values() for name, c in t.co
 if edge is not None and platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
+if machines:  # day 2: a changed proxcloud:adminSshKeys reaches running guests (first-boot input never replaces them)
+    key = secrets.require_secret("nodeSshPrivateKey") if isinstance(node_key, str) else node_key
+    AdminKeys("admin-keys", AdminKeysArgs([*vms, *containers], machines, settings, key))
 
 # PVE's notification system: the admins' SMTP target and what reaches them (failures only).
 notify = None

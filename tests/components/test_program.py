@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
+from tests.support.stacks import run_fixture
 from tools.mockengine import Recording
 
 TENANT = "proxcloud:index:Tenant"
@@ -78,15 +81,15 @@ def test_every_guest_waits_for_the_sdn_apply(plan: Recording) -> None:
     assert all(applier not in deps for g in guests for deps in g.property_dependencies.values())
 
 
+@pytest.mark.slow
 def test_without_the_gate_guests_would_not_wait(monkeypatch) -> None:
     """Twin: plan the program with the downloads' dependency dropped: the check above fails."""
     import components.images
-    from tools.mockengine import run_program
 
     original = components.images.per_node_downloads
     monkeypatch.setattr(components.images, "per_node_downloads", lambda *a: original(*a[:6]))
     monkeypatch.setattr("components.container.per_node_downloads", lambda *a: original(*a[:6]))
-    plan = run_program("dev")
+    plan = run_fixture("dev")
     applier = plan.one(APPLIER, "sdn-applier").urn
     vm = plan.one("proxmoxve:index/vmLegacy:VmLegacy", "hosting-verein-www-vm")
     assert not _waits_for(plan, vm.urn, applier)
