@@ -9,7 +9,10 @@ provider source that makes it force a replacement). Regenerate after a reviewed 
 
 from __future__ import annotations
 
-INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY = "initialization unknown (delete-before-replace of a dependency): bpg vm/vm.go initialization.vendor_data_file_id ForceNew"
+INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY = (
+    "initialization unknown (delete-before-replace of a dependency): "
+    "bpg vm/vm.go initialization.vendor_data_file_id ForceNew"
+)
 NODE_NAME_CHANGES = "nodeName changes: bpg container/container.go node_name ForceNew"
 
 KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
