@@ -40,10 +40,10 @@ def test_day2_scenario(scenario: Scenario, stack: str) -> None:
 
 def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:
     """Twins of the exact comparison: a hazard missing from the table is new, a recorded one not found is fixed
-    (on the first dev scenario that still has a recorded hazard; the backlog shrinks as fixes land)."""
-    name = next(n for (n, stack), entries in KNOWN_HAZARDS.items() if stack == "dev" and entries)
-    preview = run(by_name(name), "dev", FIXTURE_PROJECT)
-    known = dict(KNOWN_HAZARDS[(name, "dev")])
+    (on the first scenario that still has a recorded hazard; the backlog shrinks as fixes land)."""
+    name, stack = next(key for key, entries in KNOWN_HAZARDS.items() if entries)
+    preview = run(by_name(name), stack, FIXTURE_PROJECT)
+    known = dict(KNOWN_HAZARDS[(name, stack)])
     assert against(preview, known) == ({}, [])
     key = next(iter(known))
     dropped = known.pop(key)
