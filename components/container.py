@@ -34,6 +34,8 @@ class ContainerTemplateArgs:
     """Datastore with the `vztmpl` content type."""
     nodes: list[str]
     """Nodes that run containers from it: one download each (the datastore is node-local)."""
+    after: Sequence[pulumi.Resource] = ()
+    """Resources the downloads (and so the containers) wait for: the SDN apply (components/images.py)."""
 
 
 class ContainerTemplate(pulumi.ComponentResource):
@@ -50,7 +52,7 @@ class ContainerTemplate(pulumi.ComponentResource):
                 "will stop at the checksum check until proxcloud:containerTemplate.checksum is set",
                 self,
             )
-        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "vztmpl", args.template)
+        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "vztmpl", args.template, args.after)
         self.file_ids = {node: f.id for node, f in self.files.items()}
         self.register_outputs({"file_ids": self.file_ids})
 

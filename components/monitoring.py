@@ -16,6 +16,7 @@ import pulumi
 import pulumi_proxmoxve as px
 import pulumi_random as random
 
+from components.audit import token_acl_options
 from components.vm import CloudInitVm, CloudInitVmArgs
 from model.models import StackSettings
 from model.platform import TenantSpec
@@ -66,7 +67,7 @@ class MonitoringStack(pulumi.ComponentResource):
             password=pulumi.Output.secret(login.result),
             comment=f"read-only metrics reader of tenant {t.name} (Telegraf)",
             enabled=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["password"]),  # initial only (tenant.py)
         )
         self.token = px.user.Token(
             f"{name}-token",
@@ -74,7 +75,7 @@ class MonitoringStack(pulumi.ComponentResource):
             token_name="telegraf",
             privileges_separation=True,
             comment="Telegraf's proxmox input",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),  # fixed id (components/audit.py)
         )
         token_id = pulumi.Output.concat(self.user.user_id, "!telegraf")
         self.node_role = px.RoleLegacy(
@@ -83,6 +84,7 @@ class MonitoringStack(pulumi.ComponentResource):
         after = pulumi.ResourceOptions(parent=self, depends_on=[args.pool, self.token])
         self.acls = []
         for who, principal in (("user", {"user_id": self.user.user_id}), ("token", {"token_id": token_id})):
+            acl_opts = token_acl_options(self.token, after) if who == "token" else after
             self.acls.append(
                 px.Acl(
                     f"{name}-{who}-pool",
@@ -90,7 +92,7 @@ class MonitoringStack(pulumi.ComponentResource):
                     role_id=AUDITOR,
                     propagate=True,
                     **principal,
-                    opts=after,
+                    opts=acl_opts,
                 )
             )
             for node in sorted({n.name for n in s.nodes}):
@@ -101,7 +103,7 @@ class MonitoringStack(pulumi.ComponentResource):
                         role_id=self.node_role.role_id,
                         propagate=False,
                         **principal,
-                        opts=after,
+                        opts=acl_opts,
                     )
                 )
         pw = {

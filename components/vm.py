@@ -161,6 +161,10 @@ class CloudInitVm(pulumi.ComponentResource):
             name=vm.name,
             vm_id=vm.vm_id,
             node_name=vm.node,
+            # a node change is a migration, never a replacement (bpg v0.111.1 proxmoxtf/resource/vm/vm.go
+            # CustomizeDiff ForceNewIf(node_name) unless `migrate`); after an HA move the read rewrites node_name
+            # (vmRead GetVMNodeName), and the next `up` migrates the VM back home (issue 15 item 6)
+            migrate=True,
             pool_id=vm.pool_id,
             tags=vm.tags,
             description=vm.description or f"{vm.role} VM of tenant {vm.tenant}, managed by proxcloud",

@@ -165,7 +165,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "rotate the deploy token",
         "proxmoxve:apiToken gets a new value",
         rotate=("proxmoxve:apiToken",),
-        touches=("firewall-alphaweb-vnet",),
+        # no resource holds the token: the providers take it at run time (components/vnet_firewall.py)
     ),
     Scenario(
         "rotate a monitoring token",
@@ -177,7 +177,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "rotate pbsPassword",
         "proxcloud:pbsPassword gets a new value",
         rotate=("proxcloud:pbsPassword",),
-        touches=("backup-alpha-storage", "backup-pbs-jobs"),
+        touches=("backup-pbs-password", "backup-pbs-jobs"),  # the storages ignore it (components/backup.py)
     ),
     Scenario(
         "change retention",
@@ -207,7 +207,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "change the edge's adminFrom",
         "proxcloud:edge.adminFrom gets 192.0.2.16/28",
         edit=_config_edit(_admin_from),
-        touches=("firewall-management",),
+        touches=("firewall-admins", "firewall-hosts"),
     ),
     Scenario(
         "add a forward",

@@ -40,10 +40,10 @@ def test_day2_scenario(scenario: Scenario, stack: str) -> None:
 
 def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:
     """Twins of the exact comparison: a hazard missing from the table is new, a recorded one not found is fixed
-    (on the first dev scenario that still has a recorded hazard; the backlog shrinks as fixes land)."""
-    name = next(n for (n, stack), entries in KNOWN_HAZARDS.items() if stack == "dev" and entries)
-    preview = run(by_name(name), "dev", FIXTURE_PROJECT)
-    known = dict(KNOWN_HAZARDS[(name, "dev")])
+    (on the first scenario that still has a recorded hazard; the backlog shrinks as fixes land)."""
+    name, stack = next(key for key, entries in KNOWN_HAZARDS.items() if entries)
+    preview = run(by_name(name), stack, FIXTURE_PROJECT)
+    known = dict(KNOWN_HAZARDS[(name, stack)])
     assert against(preview, known) == ({}, [])
     key = next(iter(known))
     dropped = known.pop(key)
@@ -58,3 +58,38 @@ def test_a_harmless_change_has_no_hazard() -> None:
     assert KNOWN_HAZARDS[("change a VM's memory", "dev")] == {}
     preview = run(by_name("change a VM's memory"), "dev", FIXTURE_PROJECT)
     assert [(s.name, s.op) for s in preview.steps if s.op != SAME] == [("hosting-verein-cloud-vm", "update")]
+
+
+def test_a_removal_is_applied_after_the_deletes() -> None:
+    """Issue 15 item 4: removing a tenant replaces the finalizer, and every SDN object deleted depends on it, so
+    the engine deletes them before the old finalizer, whose delete (`PUT /cluster/sdn`) then applies the removal.
+    The applier is replaced too: its create applies what was created or changed."""
+    preview = run(by_name("remove a tenant"), "dev")
+    finalizer, applier = preview.step("sdn-finalizer"), preview.step("sdn-applier")
+    assert finalizer.op == "replace" and applier.op == "replace"
+    sdn = ("proxmoxve:sdn/zone/vxlan:Vxlan", "proxmoxve:sdn/vnet:Vnet", "proxmoxve:sdn/subnet:Subnet")
+    deleted = [s for s in preview.by_op("delete") if s.type in sdn]
+    assert {s.name for s in deleted} >= {"beta-vxlan-zone"}
+    assert all(finalizer.urn in s.res.dependencies for s in deleted)
+
+
+@pytest.mark.parametrize(
+    ("name", "stack", "changed"),
+    [("change the edge's adminFrom", "dev", "firewall-admins"), ("add a node", "prod", "firewall-vteps-set")],
+)
+def test_no_firewall_change_leaves_drop_without_its_sets(name: str, stack: str, changed: str) -> None:
+    """Issue 15 item 7: the edited IP set is replaced create-before-delete under a new name, and the host rules
+    move to it in place; `management` and the cluster's DROP stay as they are."""
+    preview = run(by_name(name), stack)
+    step = preview.step(changed)
+    assert (step.op, step.mode) == ("replace", "create-before-delete")
+    assert preview.step("firewall-hosts").op == "update" and preview.step("firewall-management").op == "same"
+    assert preview.step("firewall-cluster").op == "same"
+    assert not [s for s in preview.by_op("delete") if s.type == "proxmoxve:firewall/ipsetLegacy:IpsetLegacy"]
+
+
+def test_a_deploy_token_rotation_touches_no_resource() -> None:
+    """Issue 15 item 8: no resource holds the deploy token (the dynamic providers take it at run time), so its
+    rotation plans nothing."""
+    preview = run(by_name("rotate the deploy token"), "dev")
+    assert [s.name for s in preview.steps if s.op != "same"] == []

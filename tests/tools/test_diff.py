@@ -421,7 +421,15 @@ def test_make_diff_flags_a_protected_replace_on_a_humhub_vm_id(repo: Path) -> No
 
 @pytest.mark.slow
 def test_diff_flags_a_fixed_id_create_before_delete_on_a_pbs_password(repo: Path) -> None:
-    result = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
+    """Twin of the fix of issue 15 item 5: without `ignore_changes` on the password, a rotation replaces every
+    storage under its fixed id, protected in prod (and with it, as shipped, the diff is clean)."""
+    clean = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
+    assert clean.returncode == 0 and "backup-pbs-password" in clean.stdout, clean.stdout + clean.stderr
+    edit(repo / "components" / "backup.py", 'ignore_changes=["password", ', "ignore_changes=[")
+    try:
+        result = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
+    finally:
+        reset(repo)
     assert result.returncode == 1, result.stdout + result.stderr
     for tenant in ("alpha", "beta", "community", "hosting", "keepers"):
         assert f"fixed-id-create-before-delete: backup-{tenant}-storage" in result.stdout
