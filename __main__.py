@@ -7,13 +7,12 @@ import pulumi
 
 from components.audit import AuditPrincipal
 from components.backup import BackupPlan, BackupPlanArgs
-from components.config import namespace_config, pve_api_url
+from components.config import namespace_config
 from components.container import ContainerTemplate, ContainerTemplateArgs
 from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
-from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
 from components.pve_notifications import Notifications, NotificationsArgs
 from components.restore_drill import RestoreDrill, RestoreDrillArgs
@@ -79,18 +78,7 @@ if edge is not None:
 for tenant in tenants.values():
     tenant.add_guests(image_ids, setup, edge.ready if edge is not None else None, node_key)
 
-monitoring = {
-    t.name: MonitoringStack(
-        f"{t.name}-monitoring",
-        MonitoringStackArgs(t, settings, pve_api_url(), image_ids, tenants[t.name].pool, tenants[t.name].lan_waits),
-    )
-    for t in platform.tenants
-    if t.monitoring is not None
-}
-
-machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
-machines.update({name: vm.machine for m in monitoring.values() for name, vm in m.vms.items()})
-machines.update({name: c.container for t in tenants.values() for name, c in t.containers.items()})
+machines = {name: m for t in tenants.values() for name, m in t.machines.items()}
 if edge is not None and platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
@@ -151,5 +139,5 @@ if len(platform.node_names) > 1 and vms:
 # The read-only identity `make audit` compares the running cluster with (tools/audit).
 audit = AuditPrincipal("audit")
 
-for key, value in stack_outputs(platform, tenants, backups, monitoring, audit).items():
+for key, value in stack_outputs(platform, tenants, backups, audit).items():
     pulumi.export(key, value)

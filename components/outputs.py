@@ -13,9 +13,10 @@ import pulumi
 
 from components.audit import AuditPrincipal
 from components.backup import BackupPlan
-from components.monitoring import MonitoringStack
 from components.tenant import Tenant
 from model.platform import Nic, Platform, TenantSpec
+from services import present
+from services.monitoring.component import MonitoringStack
 
 SCHEMA_VERSION = "1.1"
 
@@ -71,17 +72,8 @@ def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[st
 
 
 def _services(t: TenantSpec) -> dict[str, str]:
-    """Setup C's service endpoints (behind the tenant's proxy)."""
-    out = {}
-    if t.wordpress is not None:
-        out["wordpress"] = f"https://{t.wordpress.public_host}/"
-    if t.zabbix is not None:
-        out["zabbix"] = f"https://{t.zabbix.public_host}/"
-    if t.logging is not None:
-        out["graylog"] = f"https://{t.logging.public_host}/"
-    if t.extras is not None and t.extras.vaultwarden_host:
-        out["vaultwarden"] = f"https://{t.extras.vaultwarden_host}/"
-    return out
+    """The services' public endpoints (behind the tenant's proxy), as each kind lists them."""
+    return {name: url for kind in present(t) for name, url in kind.endpoints(t).items()}
 
 
 def _secret_map(values: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str, Any]]:
@@ -92,10 +84,12 @@ def stack_outputs(
     platform: Platform,
     tenants: dict[str, Tenant],
     backups: BackupPlan | None,
-    monitoring: dict[str, MonitoringStack],
     audit: AuditPrincipal,
 ) -> dict[str, Any]:
     """Everything the stack exports."""
+    monitoring: dict[str, MonitoringStack] = {
+        n: m for n, c in tenants.items() if isinstance(m := c.service("monitoring"), MonitoringStack)
+    }
     s = platform.settings
     multi_node = len(platform.node_names) > 1
     return {

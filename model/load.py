@@ -18,18 +18,14 @@ from model.drill import check_drill
 from model.edge import resolve_edge
 from model.errors import Problem, SpecError
 from model.files import path_text, read_yaml
-from model.models import (
-    SECRET_CONFIG_KEYS,
-    VNIS_PER_TENANT,
-    VXLAN_OVERHEAD,
-    Guest,
-    StackSettings,
-    TenantFile,
-)
+from model.guests import Guest
 from model.notifications import check_notifications
 from model.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
+from model.settings import SECRET_CONFIG_KEYS, VXLAN_OVERHEAD, StackSettings
+from model.tenant import VNIS_PER_TENANT, TenantFile
 from model.types import HOST_NAME, PATH, Invalid
 from render.router import EDGE_LINK_LOCAL
+from services import present, routes
 
 CONFIG_NAMESPACE = "proxcloud"
 TENANT_DOCS = "see tenants/README.md"
@@ -450,23 +446,8 @@ def _resolve_containers(
 
 
 def proxy_hosts(tf: TenantFile | Tenant, domain: str) -> list[tuple[str, str]]:
-    """(host name, field) of every route the tenant's proxy serves: the declared ones, then the services' own
-    (as components/tenant.py routes_of builds them)."""
-    hosts = [(r.host, f"proxy.routes[{i}].host") for i, r in enumerate(tf.proxy.routes if tf.proxy else ())]
-    if tf.humhub is not None:
-        hosts += [(h.public_host, f"humhub.instances[{i}].public_host") for i, h in enumerate(tf.humhub.instances)]
-    if tf.monitoring is not None:
-        hosts += [(f"grafana-{tf.name}.{domain}", "monitoring.grafana")]
-        hosts += [(f"chronograf-{tf.name}.{domain}", "monitoring.chronograf")]
-    if tf.wordpress is not None:
-        hosts.append((tf.wordpress.public_host, "wordpress.public_host"))
-    if tf.zabbix is not None:
-        hosts.append((tf.zabbix.public_host, "zabbix.public_host"))
-    if tf.logging is not None:
-        hosts.append((tf.logging.public_host, "logging.public_host"))
-    if tf.extras is not None and tf.extras.vaultwarden is not None and tf.extras.vaultwarden_host:
-        hosts.append((tf.extras.vaultwarden_host, "extras.vaultwarden_host"))
-    return hosts
+    """(host name, field) of every route the tenant's proxy serves, in the order the proxy gets them."""
+    return [(r.route.host, r.field) for r in routes(tf, domain)] if tf.proxy is not None else []
 
 
 def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
@@ -494,15 +475,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
     problems += vm_problems
     containers, ct_problems = _resolve_containers(tf, source, settings, {v.id: v for v in vnets})
     problems += ct_problems
-    if tf.humhub is not None and tf.humhub.vnet not in {v.id for v in vnets}:
-        problems.append(
-            Problem(
-                source,
-                "humhub.vnet",
-                f"'{tf.humhub.vnet}' is not a VNet of this tenant",
-                f"use one of {', '.join(v.id for v in vnets) or '(none: add vnets)'}",
-            )
-        )
+    problems += [p for kind in present(tf) for p in kind.problems(tf, [v.id for v in vnets], source)]
     if tf.all_vms() and settings.image is None:
         problems.append(
             Problem(source, "vms", "the stack has no proxcloud:image to boot VMs from", "add proxcloud:image")
@@ -536,15 +509,9 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         storages=tuple(tf.storages),
         source=source,
         vms=tuple(vms),
-        humhub=tf.humhub,
-        proxy=tf.proxy,
-        monitoring=tf.monitoring,
         containers=tuple(containers),
-        wordpress=tf.wordpress,
-        zabbix=tf.zabbix,
-        extras=tf.extras,
-        logging=tf.logging,
         backup_allowance_gb=tf.backup_allowance_gb,
+        services={kind.key: getattr(tf, kind.key) for kind in present(tf)},
         retiring=tf.retiring,
     )
     problems += check_dhcp(tenant, settings)

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from render.logging import rsyslog_forward_conf
+from services.logs.render import rsyslog_forward_conf
 from tests.render.rsyslog_harness import LOOPBACK, Collector, Rsyslogd, short_tmpdir, wait_for
 
 N = 40

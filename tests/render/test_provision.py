@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from render.provision import ComposeProject, compose_project_script, put_file, script
-from render.zabbix import zabbix_server_project
+from services.zabbix.render import zabbix_server_project
 from tests.render.debian_chroot import chroot_run, processes_in, session
 from tests.render.test_wordpress import shellcheck
 from tests.render.test_wordpress_chroot import chroot_cache  # noqa: F401 - the shared chroot fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from render.wordpress import (
+from services.wordpress.render import (
     SALT_NAMES,
     WordPressSite,
     WordPressSiteError,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from render.wordpress import (
+from services.wordpress.render import (
     RECOMMENDED_PHP_EXTENSIONS,
     REQUIRED_PHP_EXTENSIONS,
     WordPressSite,
@@ -30,7 +30,7 @@ from render.wordpress import (
     web_packages,
     web_script,
 )
-from render.zabbix import AGENT_PACKAGES, AGENT_PORT, zabbix_agent_script
+from services.zabbix.render import AGENT_PACKAGES, AGENT_PORT, zabbix_agent_script
 from tests.render.debian_chroot import cached_chroot, chroot_run, free_port, processes_in, require_root, session, tar_gz
 from tests.render.test_wordpress import ADMIN_PW, DB_PW, SALTS, site
 

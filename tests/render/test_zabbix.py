@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from render.cloudinit import CloudConfig, render_user_data
-from render.zabbix import (
+from services.zabbix.render import (
     AGENT_CONF_PATH,
     AGENT_PORT,
     POSTGRES_IMAGE,

@@ -1,7 +1,7 @@
 """The reverse-proxy edge: routes by host name to internal upstreams, rendered for Caddy or Nginx Proxy Manager.
 
 Both engines read the same validated `Route` list. Caddy gets a Caddyfile; Nginx Proxy Manager (setup A's rProxy)
-gets a Compose file, a routes document and `render/npm_sync.py`, which applies the document through NPM's API.
+gets a Compose file, a routes document and `services/proxy/npm_sync.py`, which applies the document through NPM's API.
 """
 
 from __future__ import annotations
@@ -263,8 +263,8 @@ def caddy_apply_command(sudo: str = "sudo", path: str = CADDYFILE_PATH) -> str:
 
 
 def npm_sync_script() -> str:
-    """The text of render/npm_sync.py, shipped to the VM as NPM_SYNC_PATH."""
-    return resources.files("render").joinpath("npm_sync.py").read_text()
+    """The text of services/proxy/npm_sync.py, shipped to the VM as NPM_SYNC_PATH."""
+    return resources.files("services.proxy").joinpath("npm_sync.py").read_text()
 
 
 # ------------------------------------------------------------------------------------------------ edge VMs (cloud-init)
