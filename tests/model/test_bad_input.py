@@ -126,7 +126,7 @@ def test_an_apostrophe_in_an_admin_email_is_refused_at_load(project: Path, name:
     """`o'brien@example.org` once passed the spec and stopped the plan with a renderer's traceback (issue 12): the
     shared e-mail type (model/types.py) refuses it at load, with the file and field; the twin plans as shipped."""
     assert load(project).code == 0, load(project).stderr
-    tenant(project, name, old, "admin_email: \"o'brien@example.org\"")
+    tenant(project, name, old, 'admin_email: "o\'brien@example.org"')
     assert_refused(plan(project), f"tenants/{name}.yaml", field, "is not a valid e-mail address")
 
 
