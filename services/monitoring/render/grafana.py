@@ -23,7 +23,6 @@ MEASUREMENT = "proxmox"
 TAG_NODE = "node_fqdn"
 TAG_VM_NAME = "vm_name"
 TAG_VM_ID = "vm_id"
-TAG_VM_TYPE = "vm_type"
 F_CPU = "cpuload"  # fraction of the guest's vCPUs in use (PVE `cpu`), 0..1
 F_MEM_USED = "mem_used"
 F_MEM_TOTAL = "mem_total"
