@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import extras, humhub, logs, monitoring, proxy, wordpress, zabbix
+from services import extras, humhub, logs, monitoring, proxy, uptime, wordpress, zabbix
 from services.kind import ServiceKind, ServiceRoute
 
 # The order is the order of the tenant file's fields, of the guests a tenant expands to, and of its proxy's routes.
@@ -21,6 +21,7 @@ KINDS: tuple[ServiceKind, ...] = (
     zabbix.KIND,
     logs.KIND,
     extras.KIND,
+    uptime.KIND,
     proxy.KIND,
 )
 KEYS = frozenset(k.key for k in KINDS)
