@@ -22,6 +22,7 @@ OPTION_KEYS = {
     "retainOnDelete",
     "deletedWith",
     "aliases",
+    "aliasUrns",
     "replacementTrigger",
     "propertyDependencies",
 }
