@@ -41,7 +41,8 @@ class ProviderEdgeArgs:
 
 
 class ProviderEdge(pulumi.ComponentResource):
-    """`router` is the edge VM; `sdn_objects` (zone, transit VNet) join the stack's SDN apply."""
+    """The provider's pool and network: `sdn_objects` (zone, transit VNet) join the stack's SDN apply; its router
+    VM is EdgeRouter, built after the apply."""
 
     def __init__(self, name: str, args: ProviderEdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proxcloud:index:ProviderEdge", name, {"address": str(args.plan.vm.address)}, opts)
@@ -72,37 +73,59 @@ class ProviderEdge(pulumi.ComponentResource):
             alias="provider transit - one VLAN per hosted VM and tenant uplink",
             opts=after_finalizer,
         )
-        self._name, self._args = name, args
-
-    def add_router(self, image_file_ids: dict[str, pulumi.Output[str]], node_key: pulumi.Input[str]) -> None:
-        """Second phase, once the SDN apply exists (the image ids carry it): the router VM and its readiness check
-        (`ready`: hosted VMs and the tenant proxies' uplinks wait for it). Call once."""
-        args = self._args
-        e = args.settings.edge
-        assert e is not None
-        user_data = render_user_data(
-            router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
-        )
-        self.router = CloudInitVm(
-            f"{self._name}-router",
-            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, image_file_ids, after=[self.pool]),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.transit]),
-        )
-        self.ready = RouterReadiness(
-            f"{self._name}-ready",
-            RouterReadinessArgs(
-                args.plan.vm, self.router.machine, EDGE_NAT, node_ssh(args.settings, args.plan.vm.node, node_key)
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.register_outputs({"address": str(e.public_ipv4.ip), "transit": self.transit.resource_id})
+        self.prefix = name  # what the router's resources are named after (EdgeRouter)
+        self.register_outputs({"transit": self.transit.resource_id, "zone": self.zone.resource_id})
 
     @property
     def sdn_objects(self) -> list[pulumi.Resource]:
         return [self.zone, self.transit]
 
 
+@dataclass
+class EdgeRouterArgs:
+    """Inputs of EdgeRouter."""
+
+    edge: ProviderEdge
+    """The provider edge's network: its pool (the router's) and transit VNet."""
+    plan: EdgePlan
+    """The router VM, hosted nets, forwards and secondaries, as decided by the spec."""
+    settings: StackSettings
+    """Edge settings, datastores, domain."""
+    image_file_ids: dict[str, pulumi.Output[str]]
+    """Cloud image volume id per node; carries the SDN apply."""
+    node_key: pulumi.Input[str]
+    """The nodes' SSH key (secret): the readiness check runs inside the router from its node."""
+
+
+class EdgeRouter(pulumi.ComponentResource):
+    """The edge's router VM (render/router.py) and its readiness check (`ready`: hosted VMs and the tenant proxies'
+    uplinks wait for it). Its children keep the place they were first deployed with (children of ProviderEdge,
+    named after it): each carries `aliases=[Alias(parent=<the ProviderEdge>)]`."""
+
+    def __init__(self, name: str, args: EdgeRouterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proxcloud:index:EdgeRouter", name, {"address": str(args.plan.vm.address)}, opts)
+        e, edge = args.settings.edge, args.edge
+        assert e is not None
+        moved = [pulumi.Alias(parent=edge)]
+        user_data = render_user_data(
+            router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
+        )
+        self.router = CloudInitVm(
+            f"{edge.prefix}-router",
+            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, args.image_file_ids, after=[edge.pool]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[edge.pool, edge.transit], aliases=moved),
+        )
+        self.ready = RouterReadiness(
+            f"{edge.prefix}-ready",
+            RouterReadinessArgs(
+                args.plan.vm, self.router.machine, EDGE_NAT, node_ssh(args.settings, args.plan.vm.node, args.node_key)
+            ),
+            opts=pulumi.ResourceOptions(parent=self, aliases=moved),
+        )
+        self.register_outputs({"address": str(e.public_ipv4.ip), "transit": edge.transit.resource_id})
+
+
 # The tenant's reverse proxy lives in its service folder; importable here as the project was specified.
 from services.proxy.component import ReverseProxy, ReverseProxyArgs  # noqa: E402
 
-__all__ = ["ProviderEdge", "ProviderEdgeArgs", "ReverseProxy", "ReverseProxyArgs"]
+__all__ = ["EdgeRouter", "EdgeRouterArgs", "ProviderEdge", "ProviderEdgeArgs", "ReverseProxy", "ReverseProxyArgs"]

@@ -93,7 +93,12 @@ class GuestSetup:
     """What the guests wait for (one tenant's: its pool and its router's readiness; see Tenant.waits_for)."""
 
     def container(
-        self, name: str, c: Container, scripts: dict[str, pulumi.Input[str]], parent: pulumi.Resource
+        self,
+        name: str,
+        c: Container,
+        scripts: dict[str, pulumi.Input[str]],
+        parent: pulumi.Resource,
+        aliases: Sequence[pulumi.Input[pulumi.Alias | str]] | None = None,
     ) -> LxcContainer:
         s = self.settings
         return LxcContainer(
@@ -108,7 +113,7 @@ class GuestSetup:
                 provision_scripts=scripts,
                 after=self.after,
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, aliases=list(aliases) if aliases else None),
         )
 
 
