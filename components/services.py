@@ -38,8 +38,9 @@ class ServiceParts:
     """Its containers inside the tenant."""
     other_machines: dict[str, pulumi.Resource] = field(default_factory=dict)
     """Guests it builds outside the Tenant (monitoring sits at stack level): for the firewall and HA."""
-    on_every_guest: Callable[[dict[str, pulumi.Resource]], None] | None = None
-    """Phase-2 kinds: called once every guest of the tenant exists (guest name -> its VM or container)."""
+    on_every_guest: Callable[[dict[str, pulumi.Resource]], pulumi.ComponentResource] | None = None
+    """Phase-2 kinds: builds the component that reaches every other guest (agents, forwarders), once every guest
+    of the tenant exists (guest name -> its VM or container)."""
 
 
 @dataclass
@@ -125,6 +126,7 @@ def on_every_guest(
     after: dict[str, pulumi.Resource],
     script: Callable[[Vm | Container], str],
     skip: str,
+    aliases: Sequence[pulumi.Input[pulumi.Alias | str]] | None = None,
 ) -> list[remote.Command]:
     """Run `script(guest)` as root inside every guest of the tenant but `skip`, from its node: containers through
     `pct exec`, VMs through the QEMU guest agent. Each command waits for its guest (and `after[name]`)."""
@@ -143,7 +145,9 @@ def on_every_guest(
                 connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
                 create=f"pct exec {guest.vm_id} -- bash -s" if is_ct else qm_exec_command(guest.vm_id),
                 stdin=script(guest),
-                opts=pulumi.ResourceOptions(parent=parent, depends_on=depends),
+                opts=pulumi.ResourceOptions(
+                    parent=parent, depends_on=depends, aliases=list(aliases) if aliases else None
+                ),
             )
         )
     return commands

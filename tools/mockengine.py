@@ -291,7 +291,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             out.append(self.make_urn(at, spec.type or request.type, spec.name or request.name))
         out += list(request.aliasURNs)
         out += [self.make_urn(p, request.type, request.name) for p in self._aliases_of.get(request.parent, [])]
-        return list(dict.fromkeys(out))
+        own = self.make_urn(request.parent, request.type, request.name)
+        return [u for u in dict.fromkeys(out) if u != own]  # the mock's URNs name only the parent's own type
 
     def RegisterResource(self, request: Any) -> Any:
         # Field names: pulumi/runtime/proto/resource_pb2.pyi (RegisterResourceRequest) of the installed SDK.

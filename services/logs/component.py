@@ -25,7 +25,7 @@ class LoggingStackArgs:
 
 
 class LoggingStack(pulumi.ComponentResource):
-    """The tenant's Graylog VM, and rsyslog forwarding (TCP, disk-assisted queue) on every other guest."""
+    """The tenant's Graylog VM (its forwarders on every other guest are LogForwarders)."""
 
     def __init__(self, name: str, args: LoggingStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         tenant, setup = args.tenant, args.setup
@@ -54,25 +54,54 @@ class LoggingStack(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.admin_password = admin
-        self._name, self._args, self._params = name, args, params
+        self.prefix, self.params = name, params
+        self.register_outputs({"graylog": params.external_uri})
 
-    def forward_from(self, guests: dict[str, pulumi.Resource]) -> None:
-        """rsyslog forwarding on every other guest (call once all guests exist)."""
-        tenant = self._args.tenant
+
+@dataclass
+class LogForwardersArgs:
+    """Inputs of LogForwarders."""
+
+    stack: LoggingStack
+    """The tenant's Graylog (its VM, its syslog input)."""
+    args: LoggingStackArgs
+    """What Graylog was built from: the tenant (every guest) and the guest setup."""
+    guests: dict[str, pulumi.Resource]
+    """Every guest's VM or container resource by name: each forwarder waits for its guest."""
+
+
+class LogForwarders(pulumi.ComponentResource):
+    """rsyslog forwarding (TCP, disk-assisted queue) to Graylog on every other guest of the tenant. Its commands
+    keep the place they were first deployed with (children of the LoggingStack, named after it): each carries
+    `aliases=[Alias(parent=<the LoggingStack>)]`."""
+
+    def __init__(self, name: str, args: LogForwardersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        tenant, stack = args.args.tenant, args.stack
+        super().__init__("proxcloud:index:LogForwarders", name, {"tenant": tenant.name}, opts)
         graylog = tenant.guest_at("logging.graylog")
         self.forwarders = on_every_guest(
             self,
-            f"{self._name}-rsyslog",
+            f"{stack.prefix}-rsyslog",
             tenant,
-            self._args.setup,
-            {**guests, graylog.name: self.server},
-            lambda g: rsyslog_container_script(str(graylog.address), self._params.syslog_port),
+            args.args.setup,
+            {**args.guests, graylog.name: stack.server},
+            lambda g: rsyslog_container_script(str(graylog.address), stack.params.syslog_port),
             skip=graylog.name,
+            aliases=[pulumi.Alias(parent=stack)],
         )
-        self.register_outputs({"graylog": self._params.external_uri, "forwarders": len(self.forwarders)})
+        self.register_outputs({"graylog": stack.params.external_uri, "forwarders": len(self.forwarders)})
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    stack = LoggingStack(f"{ctx.name}-logging", LoggingStackArgs(ctx.tenant, ctx.needs_setup()), opts=ctx.opts)
+    args = LoggingStackArgs(ctx.tenant, ctx.needs_setup())
+    stack = LoggingStack(f"{ctx.name}-logging", args, opts=ctx.opts)
     name = ctx.tenant.guest_at("logging.graylog").name
-    return ServiceParts(stack, vms={name: stack.server}, on_every_guest=stack.forward_from)
+
+    def forwarders(guests: dict[str, pulumi.Resource]) -> LogForwarders:
+        return LogForwarders(
+            f"{stack.prefix}-forwarders",
+            LogForwardersArgs(stack, args, guests),
+            opts=pulumi.ResourceOptions(parent=stack),
+        )
+
+    return ServiceParts(stack, vms={name: stack.server}, on_every_guest=forwarders)

@@ -1,5 +1,6 @@
-"""ZabbixStack: the server + frontend VM (Compose, services/zabbix/render.py) and an agent 2 on every other guest
-of the tenant, installed with `pct exec` or the QEMU guest agent (components/services.py `on_every_guest`)."""
+"""ZabbixStack: the server + frontend VM (Compose, services/zabbix/render.py); ZabbixAgents: an agent 2 on every
+other guest of the tenant, installed with `pct exec` or the QEMU guest agent (components/services.py
+`on_every_guest`), built once every guest exists."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class ZabbixStackArgs:
 
 
 class ZabbixStack(pulumi.ComponentResource):
-    """The server + frontend VM (Compose) and a Zabbix agent 2 on every other guest of the tenant."""
+    """The server + frontend VM (Compose)."""
 
     def __init__(self, name: str, args: ZabbixStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         tenant, setup = args.tenant, args.setup
@@ -33,6 +34,7 @@ class ZabbixStack(pulumi.ComponentResource):
         super().__init__("proxcloud:index:ZabbixStack", name, {"tenant": tenant.name}, opts)
         server = tenant.guest_at("zabbix.server")
         db_pw = password(f"{name}-db-password", self)
+        self.prefix = name
 
         def user_data(password: str) -> str:
             project = zabbix_server_project(str(server.address), password)
@@ -54,25 +56,52 @@ class ZabbixStack(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self._name, self._args = name, args
+        self.address = str(server.address)
+        self.register_outputs({"server": self.address})
 
-    def install_agents(self, guests: dict[str, pulumi.Resource]) -> None:
-        """An agent 2 on every other guest (call once all guests exist: `guests` maps names to their resources)."""
-        tenant = self._args.tenant
+
+@dataclass
+class ZabbixAgentsArgs:
+    """Inputs of ZabbixAgents."""
+
+    stack: ZabbixStack
+    """The tenant's Zabbix server (its VM, its address)."""
+    args: ZabbixStackArgs
+    """What the server was built from: the tenant (every guest) and the guest setup."""
+    guests: dict[str, pulumi.Resource]
+    """Every guest's VM or container resource by name: each agent waits for its guest."""
+
+
+class ZabbixAgents(pulumi.ComponentResource):
+    """A Zabbix agent 2 on every other guest of the tenant, installed with `pct exec` or the QEMU guest agent.
+    Its commands keep the place they were first deployed with (children of the ZabbixStack, named after it): each
+    carries `aliases=[Alias(parent=<the ZabbixStack>)]`."""
+
+    def __init__(self, name: str, args: ZabbixAgentsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        tenant, stack = args.args.tenant, args.stack
+        super().__init__("proxcloud:index:ZabbixAgents", name, {"tenant": tenant.name}, opts)
         server = tenant.guest_at("zabbix.server")
         self.agents = on_every_guest(
             self,
-            f"{self._name}-agent",
+            f"{stack.prefix}-agent",
             tenant,
-            self._args.setup,
-            {**guests, server.name: self.server},
-            lambda g: zabbix_agent_script(str(server.address), g.name, str(g.address)),
+            args.args.setup,
+            {**args.guests, server.name: stack.server},
+            lambda g: zabbix_agent_script(stack.address, g.name, str(g.address)),
             skip=server.name,
+            aliases=[pulumi.Alias(parent=stack)],
         )
-        self.register_outputs({"server": str(server.address), "agents": len(self.agents)})
+        self.register_outputs({"server": stack.address, "agents": len(self.agents)})
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    stack = ZabbixStack(f"{ctx.name}-zabbix", ZabbixStackArgs(ctx.tenant, ctx.needs_setup()), opts=ctx.opts)
+    args = ZabbixStackArgs(ctx.tenant, ctx.needs_setup())
+    stack = ZabbixStack(f"{ctx.name}-zabbix", args, opts=ctx.opts)
     name = ctx.tenant.guest_at("zabbix.server").name
-    return ServiceParts(stack, vms={name: stack.server}, on_every_guest=stack.install_agents)
+
+    def agents(guests: dict[str, pulumi.Resource]) -> ZabbixAgents:
+        return ZabbixAgents(
+            f"{stack.prefix}-agents", ZabbixAgentsArgs(stack, args, guests), opts=pulumi.ResourceOptions(parent=stack)
+        )
+
+    return ServiceParts(stack, vms={name: stack.server}, on_every_guest=agents)
