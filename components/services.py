@@ -91,7 +91,7 @@ class GuestSetup:
     image_file_ids: dict[str, pulumi.Output[str]]
     node_key: pulumi.Input[str]
     after: Sequence[pulumi.Resource] = ()
-    """What the guests wait for (one tenant's: its pool and its router's readiness; see Tenant.waits_for)."""
+    """What the guests wait for (one tenant's: its pool and its router's readiness; see TenantGuests.waits_for)."""
 
     def container(
         self,
