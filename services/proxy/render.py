@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 
+from model.types import EMAIL_RE  # the tenant file's one e-mail rule (what the proxy's spec was loaded with)
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, WriteFile, docker_apt_source
 from render.readiness import cloud_init_wait
 
@@ -34,7 +35,6 @@ CADDYFILE_PATH = "/etc/caddy/Caddyfile"
 HSTS_VALUE = "max-age=31536000"
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 class Scheme(StrEnum):
@@ -124,7 +124,7 @@ def validate_routes(routes: Sequence[Route]) -> tuple[Route, ...]:
 
 def validate_acme_email(email: str) -> str:
     """The Let's Encrypt account address; raises ValueError when it would be rejected."""
-    if not _EMAIL.match(email):
+    if not EMAIL_RE.match(email):
         raise ValueError(f"acme_email {email!r} is not an e-mail address (Let's Encrypt needs one for expiry notices)")
     return email
 
