@@ -11,6 +11,7 @@ from components.config import namespace_config
 from components.container import ContainerTemplate, ContainerTemplateArgs
 from components.edge import EdgeRouter, EdgeRouterArgs, ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
+from components.guest_exec import AdminKeys, AdminKeysArgs
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.outputs import stack_outputs
@@ -107,6 +108,9 @@ machines = {name: m for g in tenant_guests.values() for name, m in g.machines.it
 if router is not None and platform.edge is not None:
     machines[platform.edge.vm.name] = router.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
+if machines:  # day 2: a changed proxcloud:adminSshKeys reaches running guests (first-boot input never replaces them)
+    key = secrets.require_secret("nodeSshPrivateKey") if isinstance(node_key, str) else node_key
+    AdminKeys("admin-keys", AdminKeysArgs([*vms, *containers], machines, settings, key))
 
 # PVE's notification system: the admins' SMTP target and what reaches them (failures only).
 notify = None

@@ -20,6 +20,7 @@ from model.edge import router_spec
 from model.platform import EdgePlan
 from model.settings import StackSettings
 from render.cloudinit import render_user_data
+from render.provision import reconfigure_script
 from render.readiness import EDGE_NAT
 from render.router import router_cloud_config
 
@@ -107,19 +108,25 @@ class EdgeRouter(pulumi.ComponentResource):
         e, edge = args.settings.edge, args.edge
         assert e is not None
         moved = [pulumi.Alias(parent=edge)]
-        user_data = render_user_data(
-            router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
-        )
+        config = router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
+        ssh = node_ssh(args.settings, args.plan.vm.node, args.node_key)
         self.router = CloudInitVm(
             f"{edge.prefix}-router",
-            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, args.image_file_ids, after=[edge.pool]),
+            # forwards, secondaries and adminFrom change later: `reconfigure` brings them to the running router
+            CloudInitVmArgs.of(
+                args.plan.vm,
+                render_user_data(config),
+                args.settings,
+                args.image_file_ids,
+                after=[edge.pool],
+                reconfigure=reconfigure_script("edge-router", config),
+                node_ssh=ssh,
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[edge.pool, edge.transit], aliases=moved),
         )
         self.ready = RouterReadiness(
             f"{edge.prefix}-ready",
-            RouterReadinessArgs(
-                args.plan.vm, self.router.machine, EDGE_NAT, node_ssh(args.settings, args.plan.vm.node, args.node_key)
-            ),
+            RouterReadinessArgs(args.plan.vm, self.router.machine, EDGE_NAT, ssh),
             opts=pulumi.ResourceOptions(parent=self, aliases=moved),
         )
         self.register_outputs({"address": str(e.public_ipv4.ip), "transit": edge.transit.resource_id})

@@ -3,6 +3,9 @@
 Rules (issue: foundation): for every pair of tenants, no principal of one holds any privilege on the other's
 pool, zone, VNets, VMs or dedicated storage; no tenant principal holds a platform privilege (proofs.pve
 FORBIDDEN_FOR_TENANTS) anywhere; operator-profile principals hold no hardware or VM-creation privilege.
+
+Superseded on the plan by proofs/tenancy.py (issue 14: PVE's exact arithmetic, every asset, reach, usability);
+kept because `make audit` (tools/audit/access.py) runs these checks on the live access config.
 """
 
 from __future__ import annotations

@@ -79,6 +79,8 @@ class ReverseProxy(pulumi.ComponentResource):
         wan = vm.nics[-1]
         assert wan.ipv4 is not None
         wan_address = str(wan.ipv4.ip)
+        # The routes are not first-boot input (user data is frozen, components/vm.py): the VM boots with none and
+        # `routes_applied` below delivers them, again on every change and whenever the VM is replaced.
         if p.engine is ProxyEngine.NPM:
             admin = random.RandomPassword(f"{name}-npm-admin", length=24, special=False, opts=child)
             self.admin_password = pulumi.Output.secret(admin.result)
@@ -86,7 +88,7 @@ class ReverseProxy(pulumi.ComponentResource):
                 self.admin_password.apply(
                     lambda pw: render_user_data(
                         with_gateway(
-                            npm_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email, pw),
+                            npm_edge_cloud_config(vm.name, vm.ssh_keys, (), p.acme_email, pw),
                             args.lans,
                             wan_address,
                             args.dhcp,
@@ -99,7 +101,7 @@ class ReverseProxy(pulumi.ComponentResource):
             self.admin_password = pulumi.Output.secret("")
             user_data = render_user_data(
                 with_gateway(
-                    caddy_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email),
+                    caddy_edge_cloud_config(vm.name, vm.ssh_keys, (), p.acme_email),
                     args.lans,
                     wan_address,
                     args.dhcp,
@@ -127,7 +129,7 @@ class ReverseProxy(pulumi.ComponentResource):
             create=command,
             update=command,
             stdin=document,
-            triggers=[hashlib.sha256(document.encode()).hexdigest()],
+            triggers=[hashlib.sha256(document.encode()).hexdigest(), self.vm.machine.id],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.vm]),
         )
         self.hosts = sorted(r.host for r in args.routes)

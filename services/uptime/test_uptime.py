@@ -12,7 +12,7 @@ import yaml
 from model.flows import ROLE_INBOUND, all_flows
 from model.load import proxy_hosts
 from services.uptime.render import PORT, uptime_compose
-from tests.model.bad_input import assert_refused, copy_inputs, load, plan
+from tests.support.bad_input import assert_refused, copy_inputs, load, plan
 
 UPTIME = {
     "vnet": "keepops",
@@ -51,6 +51,7 @@ def test_the_kind_loads_expands_opens_its_flow_and_routes(project: Path) -> None
     assert ("status.keepers.example.org", "uptime.public_host") in proxy_hosts(keepers, platform.settings.domain)
 
 
+@pytest.mark.slow
 def test_it_plans_through_the_real_program(project: Path) -> None:
     outcome = plan(project)
     assert outcome.code == 0, outcome.stderr[-3000:]
@@ -61,6 +62,7 @@ def test_it_plans_through_the_real_program(project: Path) -> None:
     assert doc["outputs"]["tenants"]["keepers"]["services"]["uptime"] == "https://status.keepers.example.org/"
 
 
+@pytest.mark.slow
 def test_a_bad_host_name_is_refused_at_its_field(project: Path) -> None:
     assert load(project).code == 0  # twin: as written, it loads
     path = project / "tenants" / "keepers.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from proofs.isolation import AUDIT_ONLY, tenant_assets
 from proofs.privileges import ACL, TOKEN, USER, AccessModel
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording
 
 TOKEN_ID = "audit@pve!audit"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
+from tests.support.stacks import run_fixture
 from tools.mockengine import Recording
 
 TENANT = "proxcloud:index:Tenant"
@@ -62,13 +65,13 @@ def test_every_guest_waits_for_the_sdn_apply(plan: Recording) -> None:
     assert guests and all(applier in g.dependencies for g in guests)
 
 
+@pytest.mark.slow
 def test_without_the_gate_guests_would_not_wait(monkeypatch) -> None:
     """Twin: plan the program with the gate removed (ids passed through unchanged): the check above fails."""
     import components.sdn
-    from tools.mockengine import run_program
 
     monkeypatch.setattr(components.sdn, "after_sdn", lambda ids, applier: ids)
-    plan = run_program("dev")
+    plan = run_fixture("dev")
     applier = plan.one(APPLIER, "sdn-applier").urn
     vm = plan.one("proxmoxve:index/vmLegacy:VmLegacy", "hosting-verein-www-vm")
     assert applier not in vm.dependencies

@@ -4,7 +4,7 @@ Two fakes are used:
 * `fakepve` (the plain plugin fixture): fakepve 0.5.0 serves the VNet firewall paths generically: it checks
   each request against the PVE 9 schema and answers 200 or PVE's 400, but stores nothing. Tests on it prove
   that every request the provider sends is accepted, and that schema violations come back in PVE's wording.
-* `vnet_pve` (tests/components/fakepve_vnet.py): the same fake with those paths routed to fakepve's stateful
+* `vnet_pve` (tests/support/fakepve_vnet.py): the same fake with those paths routed to fakepve's stateful
   firewall code, so reconciliation results (order, in-place edits, deletes, options) can be read back.
 """
 
@@ -25,7 +25,7 @@ from fakepve.schema import load as load_schema
 from fakepve.schema import validate as schema_validate
 
 from components.vnet_firewall import VnetFirewallProvider, VnetFirewallRules, VnetFirewallRulesArgs
-from tests.components.fakepve_vnet import VnetFakePve
+from tests.support.fakepve_vnet import VnetFakePve
 from tools.mockengine import PlanMocks, Recording, RecordingMonitor
 
 TOKEN_ID = "pulumi@pve!vnetfw"

@@ -13,7 +13,7 @@ import pytest
 
 from proofs import ha_rules as ha
 from proofs.privileges import CT, VM
-from tests.proofs.graph import recording, reg
+from tests.support.graph import recording, reg
 from tools.mockengine import Recording, Registration
 
 NODES = ["n1", "n2", "n3"]

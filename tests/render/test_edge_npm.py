@@ -21,8 +21,10 @@ from services.proxy.render import (
     npm_routes_json,
     npm_sync_script,
 )
-from tests.render.fake_npm import State, fake_npm
-from tests.shell import cloud_init_stub, stub_env
+from tests.support.fake_npm import State, fake_npm
+from tests.support.shell import cloud_init_stub, stub_env
+
+pytestmark = pytest.mark.system  # a stand-in Nginx Proxy Manager API server
 
 EMAIL = "ops@example.net"
 PASSWORD = "correct-horse-battery"

@@ -15,7 +15,7 @@ import tomli_w
 
 from services.monitoring.render import telegraf_conf, telegraf_env_file
 from services.monitoring.render.telegraf import TOKEN_ENV, telegraf_settings
-from tests.render.monitoring_fixtures import PASSWORDS, TOKEN, params
+from tests.support.monitoring_fixtures import PASSWORDS, TOKEN, params
 
 # cmd/telegraf/agent.conf (the [agent] sample) and docs/CONFIGURATION.md "Agent".
 AGENT_OPTIONS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import textwrap
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from render.pbs import PbsJob, apply_script, delete_script, tenant_jobs
+from tests.support.shell import shellcheck
 
 RETENTION = {"keep-daily": "14", "keep-weekly": "8", "keep-monthly": "12", "keep-yearly": "3"}
 
@@ -90,22 +90,20 @@ def jobs() -> list[PbsJob]:
 
 
 def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
-    exe = shutil.which("shellcheck")
-    assert exe, "shellcheck is not installed: run `make test`"
     for name, text in (
         ("apply.sh", apply_script(jobs(), "pve-backup@pbs", "aa:bb")),
         ("del.sh", delete_script(jobs())),
     ):
-        (tmp_path / name).write_text(text)
-        result = subprocess.run([exe, str(tmp_path / name)], capture_output=True, text=True)
+        result = shellcheck(text, tmp_path, name, severity="style")
         assert result.returncode == 0, result.stdout
 
 
 def test_shellcheck_catches_a_broken_script(tmp_path: Path) -> None:
-    (tmp_path / "bad.sh").write_text(apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1"))
-    assert subprocess.run(["shellcheck", str(tmp_path / "bad.sh")], capture_output=True).returncode != 0
+    bad = apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1")
+    assert shellcheck(bad, tmp_path, "bad.sh", severity="style").returncode != 0
 
 
+@pytest.mark.system
 def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> None:
     first = run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
     assert sorted(first["ns"]) == ["alpha", "beta"]
@@ -127,6 +125,7 @@ def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> No
     assert second["jobs"] == {**first["jobs"], "prune-beta": {**first["jobs"]["prune-beta"], "schedule": "daily 07:00"}}
 
 
+@pytest.mark.system
 def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
     run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
     state = run(delete_script([j for j in jobs() if j.ns == "alpha"]), pbs_host)
@@ -134,6 +133,7 @@ def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
     assert sorted(state["ns"]) == ["alpha", "beta"]  # backups are never deleted by automation
 
 
+@pytest.mark.system
 def test_the_fake_refuses_what_the_real_tool_would(pbs_host: dict[str, str]) -> None:
     """Twin: a job with an option PBS does not know fails the run (so the checks above mean something)."""
     bad = [PbsJob("prune", "prune-x", "offsite", "daily", "x", (("keep-forever", "1"),))]

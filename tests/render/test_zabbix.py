@@ -21,7 +21,7 @@ from services.zabbix.render import (
     zabbix_compose,
     zabbix_db_env_file,
 )
-from tests.render.test_monitoring_compose import compose_binary, compose_config
+from tests.support.compose import compose_binary, compose_config
 
 DB_PW = "zbx-db-Pa$$word-123"
 

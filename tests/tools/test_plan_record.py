@@ -11,6 +11,8 @@ import pytest
 from tools.mockengine import REDACTED, Recording, is_secret, run_program
 from tools.plan import offline_config, plan_document, record_plan
 
+pytestmark = pytest.mark.slow  # the program planned again per key and rotation
+
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
 FILE = "proxmoxve:index/fileLegacy:FileLegacy"
 APPLIER = "proxmoxve:sdn/applier:Applier"

@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.support.stacks import FIXTURE_PROJECT
 from tools.mockengine import PROJECT_DIR
 from tools.schema import SCHEMA_PATH, render
 
@@ -27,6 +28,6 @@ def test_shipped_tenants_validate(path) -> None:
     ids=["profile", "zone-id", "unknown-key", "number"],
 )
 def test_schema_rejects_bad_tenants(mutation: dict) -> None:
-    data = {**yaml.safe_load((PROJECT_DIR / "tenants" / "alpha.yaml").read_text()), **mutation}
+    data = {**yaml.safe_load((FIXTURE_PROJECT / "tenants" / "alpha.yaml").read_text()), **mutation}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
