@@ -7,24 +7,24 @@ import pulumi
 
 from components.audit import AuditPrincipal
 from components.backup import BackupPlan, BackupPlanArgs
-from components.config import namespace_config, pve_api_url
+from components.config import namespace_config
 from components.container import ContainerTemplate, ContainerTemplateArgs
-from components.edge import ProviderEdge, ProviderEdgeArgs
+from components.edge import EdgeRouter, EdgeRouterArgs, ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
 from components.guest_exec import AdminKeys, AdminKeysArgs, node_ssh
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
-from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
 from components.pve_notifications import Notifications, NotificationsArgs
 from components.restore_drill import RestoreDrill, RestoreDrillArgs
 from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
 from components.services import GuestSetup, template_spec
-from components.tenant import Tenant, TenantArgs
+from components.tenant import Tenant, TenantArgs, TenantGuests, TenantGuestsArgs
 from model.drill import drill_guests
 from model.errors import SpecError
 from model.load import load_platform
 from model.notifications import admin_addresses, admin_matcher
+from services import present
 
 # A plan keeps every resource and Output alive to the end, so CPython's full collections rescan an ever-growing
 # heap and free nothing: collect the oldest generation far less often (docs/performance.md).
@@ -45,10 +45,12 @@ vms = [vm for t in platform.tenants for vm in t.vms] + ([platform.edge.vm] if pl
 containers = [c for t in platform.tenants for c in t.containers]
 
 # Phase 1: identities, pools and SDN objects; then the one SDN apply of the stack.
-ops_key = secrets.require_secret("opsSshPrivateKey") if any(t.proxy for t in platform.tenants) else ""
-tenants = {
-    t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer, ops_key, secrets)) for t in platform.tenants
-}
+ops_key = (  # the tenant routers' route changes go over SSH
+    secrets.require_secret("opsSshPrivateKey")
+    if any(k.phase == 0 for t in platform.tenants for k in present(t))
+    else ""
+)
+tenants = {t.name: Tenant(t.name, TenantArgs.of(t, platform, sdn.finalizer)) for t in platform.tenants}
 sdn_objects = [obj for tenant in tenants.values() for obj in tenant.zone.sdn_objects]
 edge = None
 if platform.edge is not None:
@@ -76,29 +78,40 @@ if containers and settings.container_template is not None:
         ),
     )
     template_ids = template.file_ids
-needs_setup = bool(containers) or any(t.zabbix or t.logging for t in platform.tenants)
-routers = platform.edge is not None or any(t.proxy for t in platform.tenants)
+# In-guest commands: containers' provisioning, and the services that reach every other guest (build phase 2).
+needs_setup = bool(containers) or any(k.phase == 2 for t in platform.tenants for k in present(t))
+routers = platform.edge is not None or any(k.phase == 0 for t in platform.tenants for k in present(t))
 node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers else ""
 setup = GuestSetup(settings, template_ids, image_ids, node_key) if needs_setup else None
-if edge is not None:
-    edge.add_router(image_ids, node_key)
-for tenant in tenants.values():
-    tenant.add_guests(image_ids, setup, edge.ready if edge is not None else None, node_key)
-
-monitoring = {
-    t.name: MonitoringStack(
-        f"{t.name}-monitoring",
-        MonitoringStackArgs(t, settings, pve_api_url(), image_ids, tenants[t.name].pool, tenants[t.name].lan_waits),
+router = None
+if edge is not None and platform.edge is not None:
+    router = EdgeRouter(
+        "edge-routing",
+        EdgeRouterArgs(edge, platform.edge, settings, image_ids, node_key),
+        opts=pulumi.ResourceOptions(parent=edge),
+    )
+tenant_guests = {
+    t.name: TenantGuests(
+        f"{t.name}-guests",
+        TenantGuestsArgs(
+            tenant=tenants[t.name],
+            spec=t,
+            settings=settings,
+            image_file_ids=image_ids,
+            setup=setup,
+            edge_ready=router.ready if router is not None else None,
+            node_key=node_key,
+            ops_ssh_private_key=ops_key,
+            secrets=secrets,
+        ),
+        opts=pulumi.ResourceOptions(parent=tenants[t.name]),
     )
     for t in platform.tenants
-    if t.monitoring is not None
 }
 
-machines = {name: vm.machine for t in tenants.values() for name, vm in t.vms.items()}
-machines.update({name: vm.machine for m in monitoring.values() for name, vm in m.vms.items()})
-machines.update({name: c.container for t in tenants.values() for name, c in t.containers.items()})
-if edge is not None and platform.edge is not None:
-    machines[platform.edge.vm.name] = edge.router.machine
+machines = {name: m for g in tenant_guests.values() for name, m in g.machines.items()}
+if router is not None and platform.edge is not None:
+    machines[platform.edge.vm.name] = router.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
 if machines:  # day 2: a changed proxcloud:adminSshKeys reaches running guests (first-boot input never replaces them)
     key = secrets.require_secret("nodeSshPrivateKey") if isinstance(node_key, str) else node_key
@@ -161,5 +174,5 @@ if len(platform.node_names) > 1 and vms:
 # The read-only identity `make audit` compares the running cluster with (tools/audit).
 audit = AuditPrincipal("audit")
 
-for key, value in stack_outputs(platform, tenants, backups, monitoring, audit).items():
+for key, value in stack_outputs(platform, tenants, tenant_guests, backups, audit).items():
     pulumi.export(key, value)

@@ -13,9 +13,10 @@ import pulumi
 
 from components.audit import AuditPrincipal
 from components.backup import BackupPlan
-from components.monitoring import MonitoringStack
-from components.tenant import Tenant
+from components.tenant import Tenant, TenantGuests
 from model.platform import Nic, Platform, TenantSpec
+from services import present
+from services.monitoring.component import MonitoringStack
 
 SCHEMA_VERSION = "1.1"
 
@@ -30,8 +31,8 @@ def _ipv6(nic: Nic) -> str:
     return str(nic.ipv6)
 
 
-def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[str, Any]:
-    vm_ids = {**{n: v.vm_id for n, v in comp.vms.items()}, **({n: v.vm_id for n, v in mon.vms.items()} if mon else {})}
+def _tenant(t: TenantSpec, comp: Tenant, g: TenantGuests, mon: MonitoringStack | None) -> dict[str, Any]:
+    vm_ids = {**{n: v.vm_id for n, v in g.vms.items()}, **({n: v.vm_id for n, v in mon.vms.items()} if mon else {})}
     return {
         "pool": comp.pool_id,
         "access": str(t.access),
@@ -62,8 +63,8 @@ def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[st
             }
             for c in t.containers
         },
-        "humhub": comp.humhub.urls if comp.humhub is not None else {},
-        "routes": comp.proxy.hosts if comp.proxy is not None else [],
+        "humhub": g.humhub.urls if g.humhub is not None else {},
+        "routes": g.proxy.hosts if g.proxy is not None else [],
         "services": _services(t),
         "backupAllowanceGb": t.backup_allowance_gb or 0,
         "monitoring": mon.endpoints if mon is not None else {},
@@ -71,17 +72,8 @@ def _tenant(t: TenantSpec, comp: Tenant, mon: MonitoringStack | None) -> dict[st
 
 
 def _services(t: TenantSpec) -> dict[str, str]:
-    """Setup C's service endpoints (behind the tenant's proxy)."""
-    out = {}
-    if t.wordpress is not None:
-        out["wordpress"] = f"https://{t.wordpress.public_host}/"
-    if t.zabbix is not None:
-        out["zabbix"] = f"https://{t.zabbix.public_host}/"
-    if t.logging is not None:
-        out["graylog"] = f"https://{t.logging.public_host}/"
-    if t.extras is not None and t.extras.vaultwarden_host:
-        out["vaultwarden"] = f"https://{t.extras.vaultwarden_host}/"
-    return out
+    """The services' public endpoints (behind the tenant's proxy), as each kind lists them."""
+    return {name: url for kind in present(t) for name, url in kind.endpoints(t).items()}
 
 
 def _secret_map(values: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str, Any]]:
@@ -91,11 +83,14 @@ def _secret_map(values: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str
 def stack_outputs(
     platform: Platform,
     tenants: dict[str, Tenant],
+    guests: dict[str, TenantGuests],
     backups: BackupPlan | None,
-    monitoring: dict[str, MonitoringStack],
     audit: AuditPrincipal,
 ) -> dict[str, Any]:
     """Everything the stack exports."""
+    monitoring: dict[str, MonitoringStack] = {
+        n: m for n, g in guests.items() if isinstance(m := g.service("monitoring"), MonitoringStack)
+    }
     s = platform.settings
     multi_node = len(platform.node_names) > 1
     return {
@@ -103,7 +98,9 @@ def stack_outputs(
         "stack": platform.stack,
         "domain": s.domain,
         "nodes": {n.name: {"vtep": str(n.vtep)} for n in s.nodes},
-        "tenants": {t.name: _tenant(t, tenants[t.name], monitoring.get(t.name)) for t in platform.tenants},
+        "tenants": {
+            t.name: _tenant(t, tenants[t.name], guests[t.name], monitoring.get(t.name)) for t in platform.tenants
+        },
         "backup": {
             "server": s.backup.pbs.server,
             "datastore": s.backup.pbs.datastore,
@@ -140,7 +137,7 @@ def stack_outputs(
         "initialPasswords": _secret_map({n: c.initial_passwords for n, c in tenants.items()}),
         "grafanaAdminPasswords": _secret_map({n: m.grafana_admin_password for n, m in monitoring.items()}),
         "humhubAdminPasswords": _secret_map(
-            {n: c.humhub.admin_passwords for n, c in tenants.items() if c.humhub is not None}
+            {n: g.humhub.admin_passwords for n, g in guests.items() if g.humhub is not None}
         ),
         # 1.1: the read-only token of `make audit` (`audit@pve!audit=<uuid>`).
         "auditToken": audit.token_value,

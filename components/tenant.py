@@ -1,8 +1,14 @@
-"""Tenant: a tenant's pool, group, people, custom roles, ACLs on its own paths only, and its VxlanZone."""
+"""Tenant and TenantGuests: what a tenant owns in PVE, in the two steps the stack's one SDN apply separates.
+
+Tenant (before the apply): its pool, group, people, custom roles, ACLs on its own paths only, and its VxlanZone.
+TenantGuests (after it): its plain VMs and containers and every service it declares, each built by its kind
+(services/). Both are complete when their constructor returns.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from dataclasses import dataclass
 
 import pulumi
@@ -10,18 +16,17 @@ import pulumi_proxmoxve as px
 import pulumi_random as random
 
 from components.container import LxcContainer
-from components.edge import ReverseProxy, ReverseProxyArgs
-from components.humhub import HumHubStack, HumHubStackArgs
-from components.services import Extras, GuestSetup, LoggingStack, WordPressStack, ZabbixStack
+from components.services import GuestSetup, ServiceContext, ServiceParts
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
 from model.access import grants
 from model.containers import Container
-from model.dhcp import dhcp_server
-from model.models import StackSettings
 from model.platform import Platform, TenantSpec, Vm
+from model.settings import StackSettings
 from render.cloudinit import CloudConfig, render_user_data
-from render.edge import Route
+from services import KINDS, kind_of, present, routes
+from services.kind import ServiceKind
+from services.proxy.render import Route
 
 
 @dataclass
@@ -37,28 +42,15 @@ class TenantArgs:
     sdn_finalizer: pulumi.Resource
     """The stack's SDN finalizer; the zone's objects depend on it."""
     settings: StackSettings
-    """Stack settings: datastores, domain, resolvers, protection."""
-    ops_ssh_private_key: pulumi.Input[str]
-    """The operators' SSH key (secret): the proxy's route changes are applied over SSH."""
-    secrets: pulumi.Config | None = None
-    """The stack's secret config (tokens of the extras)."""
+    """Stack settings: protection."""
 
     @classmethod
-    def of(
-        cls,
-        tenant: TenantSpec,
-        platform: Platform,
-        sdn_finalizer: pulumi.Resource,
-        ops_ssh_private_key: pulumi.Input[str],
-        secrets: pulumi.Config | None = None,
-    ) -> TenantArgs:
-        return cls(
-            tenant, platform.vteps, platform.node_names, sdn_finalizer, platform.settings, ops_ssh_private_key, secrets
-        )
+    def of(cls, tenant: TenantSpec, platform: Platform, sdn_finalizer: pulumi.Resource) -> TenantArgs:
+        return cls(tenant, platform.vteps, platform.node_names, sdn_finalizer, platform.settings)
 
 
 class Tenant(pulumi.ComponentResource):
-    """Everything one tenant owns in PVE."""
+    """The tenant's identities, pool and network: everything that must exist before the stack's SDN apply."""
 
     pool: px.PoolLegacy
     group: px.GroupLegacy
@@ -68,6 +60,7 @@ class Tenant(pulumi.ComponentResource):
     zone: VxlanZone
     pool_id: pulumi.Output[str]
     initial_passwords: pulumi.Output[dict[str, str]]
+    prefix: str
 
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         t = args.tenant
@@ -139,46 +132,71 @@ class Tenant(pulumi.ComponentResource):
         )
         self.pool_id = self.pool.pool_id
         self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
-        self._name, self._args = name, args
-        self.vms: dict[str, CloudInitVm] = {}
-        self.containers: dict[str, LxcContainer] = {}
+        self.prefix = name  # what its guests are named after (TenantGuests)
+        self.register_outputs(
+            {
+                "pool_id": self.pool_id,
+                "group_id": self.group.group_id,
+                "zone_id": self.zone.zone_id,
+                "users": list(self.users),
+                "initial_passwords": self.initial_passwords,
+            }
+        )
 
-    def add_guests(
-        self,
-        image_file_ids: dict[str, pulumi.Output[str]],
-        guest_setup: GuestSetup | None = None,
-        edge_ready: pulumi.Resource | None = None,
-        node_key: pulumi.Input[str] = "",
-    ) -> None:
-        """Second phase, once the stack's SDN apply exists: the tenant's VMs, containers and services. The image
-        (and template) ids passed in carry the apply as a dependency, so no guest is created before its VNets
-        exist on the nodes. The proxy comes first: every other guest waits for it to route (`waits_for`), and
-        the proxy and hosted VMs wait for the provider edge (`edge_ready`). Call once."""
-        name, args, t = self._name, self._args, self._args.tenant
-        settings = args.settings
-        self._edge_ready = edge_ready
-        self.proxy: ReverseProxy | None = None
-        if t.proxy is not None:
-            proxy_vm = t.vm(t.proxy.name)
-            self.proxy = ReverseProxy(
-                f"{name}-proxy",
-                ReverseProxyArgs(
-                    spec=t.proxy,
-                    vm=proxy_vm,
-                    routes=routes_of(t, settings.domain),
-                    lans=[str(v.cidr) for v in t.vnets],
-                    settings=settings,
-                    image_file_ids=image_file_ids,
-                    ssh_private_key=args.ops_ssh_private_key,
-                    node_key=node_key,
-                    after=self.waits_for(proxy_vm),
-                    dhcp=dhcp_server(t, settings),
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
-            )
-            self.vms[t.proxy.name] = self.proxy.vm
+
+@dataclass
+class TenantGuestsArgs:
+    """Inputs of TenantGuests."""
+
+    tenant: Tenant
+    """The tenant's component: its pool and zone (every guest waits for them) and its name (the guests' prefix)."""
+    spec: TenantSpec
+    """The resolved tenant: its guests and services."""
+    settings: StackSettings
+    """Datastores, domain, resolvers."""
+    image_file_ids: dict[str, pulumi.Output[str]]
+    """Cloud image volume id per node; carries the SDN apply, so no guest starts before its VNets exist."""
+    setup: GuestSetup | None = None
+    """Containers and in-guest commands (None on a stack without containers, Zabbix or central logs)."""
+    edge_ready: pulumi.Resource | None = None
+    """The provider edge router's readiness: what the proxy's uplink and hosted VMs wait for."""
+    node_key: pulumi.Input[str] = ""
+    """The nodes' SSH key (secret): readiness checks and in-guest commands run from the nodes."""
+    ops_ssh_private_key: pulumi.Input[str] = ""
+    """The operators' SSH key (secret): the proxy's route changes are applied over SSH."""
+    secrets: pulumi.Config | None = None
+    """The stack's secret config (tokens of the extras)."""
+
+
+class TenantGuests(pulumi.ComponentResource):
+    """The tenant's guests and services, built after the SDN apply. The router (the proxy) comes first: every other
+    guest waits for it to route (`waits_for`), and the router and hosted VMs wait for the provider edge. Then the
+    plain guests and each service of the registry in build-phase order; last the services that reach every other
+    guest (Zabbix agents, log forwarding) run their step over all of them.
+
+    The guests keep the names and the place they were first deployed with (children of the Tenant, named after
+    it): each direct child carries `aliases=[Alias(parent=<the Tenant>)]`, so a deployed stack sees them moved, not
+    replaced."""
+
+    vms: dict[str, CloudInitVm]
+    containers: dict[str, LxcContainer]
+    services: dict[str, ServiceParts]
+
+    def __init__(self, name: str, args: TenantGuestsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        t, settings = args.spec, args.settings
+        super().__init__("proxcloud:index:TenantGuests", name, {"tenant": t.name}, opts)
+        self._args = args
+        self.vms, self.containers, self.services = {}, {}, {}
+        prefix, pool, zone = args.tenant.prefix, args.tenant.pool, args.tenant.zone
+        self._child = pulumi.ResourceOptions(
+            parent=self, depends_on=[pool, zone], aliases=[pulumi.Alias(parent=args.tenant)]
+        )
+        kinds = sorted(present(t), key=lambda k: k.phase)
+        for kind in (k for k in kinds if k.phase == 0):
+            self._build(kind, args.setup)
+        setup = dataclasses.replace(args.setup, after=self.lan_waits) if args.setup is not None else None
         for vm in t.vms:
-            if vm.name in t.service_vm_names:
+            if kind_of(vm.source) is not None:
                 continue
             user_data = render_user_data(
                 CloudConfig(
@@ -189,124 +207,94 @@ class Tenant(pulumi.ComponentResource):
                 )
             )
             self.vms[vm.name] = CloudInitVm(
-                f"{name}-{vm.name}",
-                CloudInitVmArgs.of(vm, user_data, settings, image_file_ids, self.waits_for(vm)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
+                f"{prefix}-{vm.name}",
+                CloudInitVmArgs.of(vm, user_data, settings, args.image_file_ids, self.waits_for(vm)),
+                opts=self._child,
             )
-        self.humhub: HumHubStack | None = None
-        if t.humhub is not None:
-            self.humhub = HumHubStack(
-                f"{name}-humhub",
-                HumHubStackArgs(
-                    spec=t.humhub,
-                    vms={vm.name: vm for vm in t.vms if vm.name in t.service_vm_names},
-                    settings=settings,
-                    image_file_ids=image_file_ids,
-                    after=self.lan_waits,
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone]),
-            )
-            self.vms.update(self.humhub.instances)
-        self._setup_c(name, t, args, guest_setup)
-        self.register_outputs(
-            {
-                "pool_id": self.pool_id,
-                "group_id": self.group.group_id,
-                "zone_id": self.zone.zone_id,
-                "users": list(self.users),
-                "vms": sorted(self.vms),
-                "containers": sorted(self.containers),
-                "initial_passwords": self.initial_passwords,
-            }
-        )
-
-    def _setup_c(self, name: str, t: TenantSpec, args: TenantArgs, setup: GuestSetup | None) -> None:
-        """Containers, WordPress, the extras, Graylog, and last Zabbix (agents and logs reach every other guest)."""
-        self.wordpress: WordPressStack | None = None
-        if not (t.containers or t.zabbix or t.logging):
-            return
-        assert setup is not None, "containers and Zabbix need a GuestSetup"
-        setup = dataclasses.replace(setup, after=self.lan_waits)
-        after = pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.zone])
-        service_cts = {c.name for c in t.containers if c.role in ("wp-web", "wp-db", *EXTRA_ROLES)}
         for c in t.containers:
-            if c.name not in service_cts:
-                self.containers[c.name] = setup.container(f"{name}-{c.name}", c, {}, self)
-        proxy_address = str(t.vm(t.proxy.name).address) if t.proxy is not None else "127.0.0.1"
-        if t.wordpress is not None:
-            self.wordpress = WordPressStack(f"{name}-wordpress", t, setup, proxy_address, opts=after)
-            self.containers.update(self.wordpress.containers)
-        if t.extras is not None:
-            assert args.secrets is not None
-            extras = Extras(f"{name}-extras", t, setup, args.secrets, opts=after)
-            self.containers.update(extras.containers)
-        self.logging: LoggingStack | None = None
-        self.zabbix: ZabbixStack | None = None
-        if t.logging is not None:
-            self.logging = LoggingStack(f"{name}-logging", t, setup, opts=after)
-            self.vms[f"{t.name}-graylog"] = self.logging.server
-        if t.zabbix is not None:
-            self.zabbix = ZabbixStack(f"{name}-zabbix", t, setup, opts=after)
-            self.vms[f"{t.name}-zabbix"] = self.zabbix.server
+            if kind_of(c.source) is None:
+                assert setup is not None, "containers need a GuestSetup"
+                self.containers[c.name] = setup.container(f"{prefix}-{c.name}", c, {}, self, self._child.aliases)
+        for kind in (k for k in kinds if k.phase > 0):
+            self._build(kind, setup)
         guests = {
             **{n: v.machine for n, v in self.vms.items()},
             **{n: c.container for n, c in self.containers.items()},
         }
-        if self.logging is not None:
-            self.logging.forward_from(guests)
-        if self.zabbix is not None:
-            self.zabbix.install_agents(guests)
+        for parts in self.services.values():
+            if parts.on_every_guest is not None:
+                parts.on_every_guest(guests)
+        self.register_outputs({"vms": sorted(self.vms), "containers": sorted(self.containers)})
+
+    def _build(self, kind: ServiceKind, setup: GuestSetup | None) -> None:
+        """One service of the tenant, by its kind's `build` (services/<folder>/component.py)."""
+        args = self._args
+        ctx = ServiceContext(
+            name=args.tenant.prefix,
+            tenant=args.spec,
+            settings=args.settings,
+            image_file_ids=args.image_file_ids,
+            opts=self._child,
+            pool=args.tenant.pool,
+            lan_waits=self.lan_waits,
+            waits_for=self.waits_for,
+            setup=setup,
+            secrets=args.secrets,
+            ops_ssh_private_key=args.ops_ssh_private_key,
+            node_key=args.node_key,
+        )
+        parts: ServiceParts = importlib.import_module(kind.component).build(ctx)
+        self.services[kind.key] = parts
+        self.vms.update(parts.vms)
+        self.containers.update(parts.containers)
+
+    def service(self, key: str) -> pulumi.ComponentResource | None:
+        """The component of the tenant's service `key` (services/__init__.py), None when it has none."""
+        parts = self.services.get(key)
+        return parts.component if parts is not None else None
+
+    @property
+    def proxy(self) -> pulumi.ComponentResource | None:
+        return self.service("proxy")
+
+    @property
+    def humhub(self) -> pulumi.ComponentResource | None:
+        return self.service("humhub")
+
+    @property
+    def machines(self) -> dict[str, pulumi.Resource]:
+        """Every guest's VM or container resource by name, those the services keep outside the tenant included."""
+        out: dict[str, pulumi.Resource] = {n: v.machine for n, v in self.vms.items()}
+        out.update({n: c.container for n, c in self.containers.items()})
+        for parts in self.services.values():
+            out.update(parts.other_machines)
+        return out
 
     @property
     def lan_waits(self) -> list[pulumi.Resource]:
         """What a guest on the tenant's own VNets waits for: the pool, and its router (the proxy) routing."""
-        return [self.pool, *([self.proxy.ready] if self.proxy is not None else [])]
+        router = next((p.component for k, p in self.services.items() if _is_router(k)), None)
+        return [self._args.tenant.pool, *([router.ready] if router is not None else [])]
 
     def waits_for(self, guest: Vm | Container) -> list[pulumi.Resource]:
         """What `guest` must wait for before it is created: the tenant's pool (PVE's create checks that it exists)
         and the readiness of the router that is its default gateway: the provider edge for a guest whose first NIC
         is a hosted VLAN on the transit VNet (setup B's VMs, the proxy's uplink in setup D), else the tenant proxy
-        (components/readiness.py). The proxy never waits for itself."""
-        if self._args.tenant.proxy is not None and guest.name == self._args.tenant.proxy.name:
-            wan = guest.nics[-1]
-            return [self.pool, *([self._edge_ready] if wan.vlan is not None and self._edge_ready else [])]
+        (components/readiness.py). The router never waits for itself."""
+        pool = self._args.tenant.pool
+        edge = [self._args.edge_ready] if self._args.edge_ready is not None else []
+        kind = kind_of(guest.source)
+        if kind is not None and kind.phase == 0:
+            return [pool, *(edge if guest.nics[-1].vlan is not None else [])]
         if guest.nics[0].vlan is not None:
-            return [self.pool, *([self._edge_ready] if self._edge_ready is not None else [])]
+            return [pool, *edge]
         return self.lan_waits
 
 
-EXTRA_ROLES = ("cloudflared", "vaultwarden", "twingate")
+def _is_router(key: str) -> bool:
+    return next(k for k in KINDS if k.key == key).phase == 0
 
 
 def routes_of(t: TenantSpec, domain: str) -> list[Route]:
-    """The proxy's routes: the declared ones, then the services' own - HumHub instances, Grafana and Chronograf
-    (one proxy address, told apart by host name), WordPress, the Zabbix frontend, Graylog, Vaultwarden."""
-    assert t.proxy is not None
-    routes = [
-        Route(r.host, str(r.upstream), r.port, r.scheme, tuple(str(n) for n in r.allow_from), r.websocket)
-        for r in t.proxy.routes
-    ]
-    if t.humhub is not None:
-        routes += [Route(i.public_host, str(i.address), 80) for i in t.humhub.instances]
-    if t.monitoring is not None:
-        m = t.monitoring
-        grafana, chronograf = t.monitoring_hosts(domain)
-        routes.append(Route(grafana, str(m.grafana.address), 3000))
-        routes.append(
-            Route(
-                chronograf,
-                str(m.chronograf.address),
-                8888,
-                allow_from=tuple(str(n) for n in m.chronograf_allow_from),
-                own_login=False,
-            )
-        )
-    if t.wordpress is not None:
-        routes.append(Route(t.wordpress.public_host, str(t.wordpress.web.address), 80))
-    if t.zabbix is not None:
-        routes.append(Route(t.zabbix.public_host, str(t.zabbix.server.address), 8080))
-    if t.logging is not None:
-        routes.append(Route(t.logging.public_host, str(t.logging.graylog.address), 9000))
-    if t.extras is not None and t.extras.vaultwarden is not None and t.extras.vaultwarden_host:
-        routes.append(Route(t.extras.vaultwarden_host, str(t.extras.vaultwarden.address), 8080))
-    return routes
+    """The proxy's routes: the declared ones, then each service's (services/__init__.py `routes`)."""
+    return [r.route for r in routes(t, domain)]

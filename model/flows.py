@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from model.containers import Container
 from model.platform import Platform, Tenant, Vm
+from services import KINDS, present
 
 Guest = Vm | Container
 
@@ -21,30 +22,16 @@ INTERNET = "internet"
 CLIENTS = "clients"  # every host of one VNet (Flow.vnet), the tenant's own VMs included: DHCP and DNS at the router
 DHCP_SERVER, DHCP_CLIENT, DNS = 67, 68, 53  # udp ports of DHCP (RFC 2131 section 4.1) and DNS
 
-# role -> (source role, protocol, port, why). Sources are roles of the same tenant, or "internet".
-ROLE_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
-    "proxy": (
-        (INTERNET, "tcp", 80, "HTTP: Let's Encrypt HTTP-01 challenges and the redirect to HTTPS"),
-        (INTERNET, "tcp", 443, "HTTPS: the tenant's published sites"),
-    ),
-    "humhub": (("proxy", "tcp", 80, "HumHub is published only through the reverse proxy"),),
-    "humhub-test": (("proxy", "tcp", 80, "the HumHub test site, published only through the reverse proxy"),),
+# role -> (source role, protocol, port, why). Sources are roles of the same tenant, or "internet". The platform's
+# own roles (a tenant's plain web and db VMs), then every service kind's (services/*/__init__.py).
+PLATFORM_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
     "web": (("proxy", "tcp", 80, "the web tier is published only through the reverse proxy"),),
     "db": (("web", "tcp", 3306, "MariaDB for the web tier only"),),
-    "influxdb": (
-        ("grafana", "tcp", 8086, "Grafana reads metrics from InfluxDB"),
-        ("chronograf", "tcp", 8086, "Chronograf reads metrics from InfluxDB"),
-    ),
-    "grafana": (("proxy", "tcp", 3000, "Grafana is published only through the reverse proxy"),),
-    "chronograf": (("proxy", "tcp", 8888, "Chronograf is published only through the reverse proxy"),),
-    "wp-web": (("proxy", "tcp", 80, "WordPress is published only through the reverse proxy"),),
-    "wp-db": (("wp-web", "tcp", 3306, "MariaDB for wp-web only"),),
-    "zabbix": (("proxy", "tcp", 8080, "the Zabbix frontend, published only through the reverse proxy"),),
-    "vaultwarden": (("proxy", "tcp", 8080, "Vaultwarden, published only through the reverse proxy"),),
-    "graylog": (("proxy", "tcp", 9000, "Graylog's web UI, published only through the reverse proxy"),),
 }
-SYSLOG_TCP = 1514
-ZABBIX_AGENT, ZABBIX_TRAPPER = 10050, 10051
+ROLE_INBOUND: dict[str, tuple[tuple[str, str, int, str], ...]] = {
+    **PLATFORM_INBOUND,
+    **{role: inbound for kind in KINDS for role, inbound in kind.inbound.items()},
+}
 
 
 @dataclass(frozen=True)
@@ -85,17 +72,7 @@ def tenant_flows(t: Tenant) -> list[Flow]:
             for src in t.guests:
                 if src.role == src_role and src.name != dst.name and source_address(src, dst) is not None:
                     flows.append(Flow(t.name, src.name, dst.name, proto, port, why))
-    server = next((g for g in t.guests if g.role == "zabbix"), None)
-    if server is not None:  # setup C: the server polls every agent; agents send active checks to the server
-        for g in t.guests:
-            if g is not server:
-                flows.append(Flow(t.name, server.name, g.name, "tcp", ZABBIX_AGENT, "Zabbix server polls its agent"))
-                flows.append(Flow(t.name, g.name, server.name, "tcp", ZABBIX_TRAPPER, "Zabbix agent active checks"))
-    graylog = next((g for g in t.guests if g.role == "graylog"), None)
-    if graylog is not None:  # setup C: every guest ships its logs to the central Graylog
-        for g in t.guests:
-            if g is not graylog:
-                flows.append(Flow(t.name, g.name, graylog.name, "tcp", SYSLOG_TCP, "rsyslog forwards to Graylog"))
+    flows += [f for kind in present(t) for f in kind.flows(t)]  # an agent on every guest, logs from every guest
     return flows
 
 

@@ -18,18 +18,14 @@ from model.drill import check_drill
 from model.edge import resolve_edge
 from model.errors import Problem, SpecError
 from model.files import path_text, read_yaml
-from model.models import (
-    SECRET_CONFIG_KEYS,
-    VNIS_PER_TENANT,
-    VXLAN_OVERHEAD,
-    Guest,
-    StackSettings,
-    TenantFile,
-)
+from model.guests import Guest
 from model.notifications import check_notifications
 from model.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
+from model.settings import SECRET_CONFIG_KEYS, VXLAN_OVERHEAD, StackSettings
+from model.tenant import VNIS_PER_TENANT, TenantFile
 from model.types import HOST_NAME, PATH, Invalid
 from render.router import EDGE_LINK_LOCAL
+from services import kind_of, present, routes
 
 CONFIG_NAMESPACE = "proxcloud"
 TENANT_DOCS = "see tenants/README.md"
@@ -231,113 +227,142 @@ def _node_problem(source: str, field: str, node: str, nodes: list[str]) -> Probl
     )
 
 
+def _place(g: Guest[Any], tf: TenantFile, source: str, nodes: list[str]) -> tuple[int, str] | Problem:
+    """A guest's VM ID and node (VMs and containers alike): as written, or derived from the tenant number and slot."""
+    spec = g.spec
+    if spec.node is not None and spec.node not in nodes:
+        return _node_problem(source, g.at("node"), spec.node, nodes)
+    node = spec.node or nodes[(tf.number + spec.slot) % len(nodes)]
+    if spec.vm_id == "mirror":
+        vm_id = _mirror(spec.address) if spec.address else None
+        if vm_id is None:
+            return Problem(source, g.at("vm_id"), f"{spec.address} has no VM ID mirror of 3-9 digits", "set a number")
+        return vm_id, node
+    return (spec.vm_id if isinstance(spec.vm_id, int) else tf.number * 1000 + spec.slot), node
+
+
+def _lan_nic(g: Guest[Any], source: str, vnets: dict[str, Vnet], vm_id: int, router: bool = False) -> Nic | Problem:
+    """A guest's NIC on a tenant VNet at its static address; the router holds the gateway address itself."""
+    spec = g.spec
+    net = vnets.get(spec.vnet)
+    if net is None:
+        return Problem(
+            source,
+            g.at("vnet"),
+            f"'{spec.vnet}' is not a VNet of this tenant",
+            f"use one of {', '.join(vnets) or '(none: add vnets)'}",
+        )
+    taken = (net.cidr.network_address, net.cidr.broadcast_address) + (() if router else (net.gateway,))
+    if spec.address not in net.cidr or spec.address in taken:
+        return Problem(
+            source,
+            g.at("address"),
+            f"{spec.address} is not a free host address of {net.id} {net.cidr} (gateway {net.gateway})",
+            f"use an address inside {net.cidr} other than its network, broadcast and gateway addresses",
+        )
+    return Nic(
+        bridge=net.id,
+        ipv4=ipaddress.IPv4Interface(f"{spec.address}/{net.cidr.prefixlen}"),
+        gateway4=None if router else net.gateway,
+        mtu=net.mtu,
+        mac=_mac(vm_id, 0),
+    )
+
+
+def _uplink(
+    g: Guest[Any], tf: TenantFile, source: str, settings: StackSettings, vm_id: int, index: int, field: str
+) -> Nic | Problem:
+    """A hosted net on the provider edge's transit VNet (setup B's VMs, the tenant router's uplink in setup D)."""
+    hosted = hosted_net(tf.number, g.spec.slot, settings)
+    if isinstance(hosted, str):
+        fix = (
+            "add proxcloud:hosting and proxcloud:edge to the stack, or give the VM a vnet and address"
+            if settings.hosting is None or settings.edge is None
+            else "use a smaller tenant number or slot"
+        )
+        return Problem(source, field, hosted, fix)
+    return _hosted_nic(vm_id, index, *hosted, settings)
+
+
+def _router_nics(
+    g: Guest[Any], tf: TenantFile, source: str, settings: StackSettings, vnets: dict[str, Vnet], vm_id: int, lan: Nic
+) -> list[Nic] | Problem:
+    """The tenant router's (its proxy's) NICs after its first: the gateway of every other tenant VNet, then its
+    WAN - its own public NIC (setup A), or a hosted net to the provider edge."""
+    assert tf.proxy is not None
+    nics: list[Nic] = []
+    for other in vnets.values():
+        if other.id != lan.bridge:
+            nics.append(
+                Nic(
+                    bridge=other.id,
+                    ipv4=ipaddress.IPv4Interface(f"{other.gateway}/{other.cidr.prefixlen}"),
+                    gateway4=None,
+                    mtu=other.mtu,
+                    mac=_mac(vm_id, 1 + len(nics)),
+                )
+            )
+    if not tf.proxy.public:
+        uplink = _uplink(g, tf, source, settings, vm_id, 1 + len(nics), g.at("slot"))
+        return uplink if isinstance(uplink, Problem) else [*nics, uplink]
+    pub = settings.public_addresses.get(tf.name)
+    if pub is None or pub.gateway4 is None:
+        return Problem(
+            source,
+            "proxy.public",
+            "the proxy wants its own public NIC, but the stack has no public address with gateway for tenant "
+            f"{tf.name}",
+            f"add proxcloud:publicAddresses.{tf.name} (ipv4, gateway4, ipv6, gateway6)",
+        )
+    public = Nic(
+        bridge=settings.public_bridge,
+        ipv4=pub.ipv4,
+        gateway4=pub.gateway4,
+        mtu=1500,
+        mac=_mac(vm_id, 1 + len(nics)),
+        ipv6=pub.ipv6,
+        gateway6=pub.gateway6,
+    )
+    return [*nics, public]
+
+
 def _resolve_vms(
     tf: TenantFile, source: str, settings: StackSettings, vnets: dict[str, Vnet]
 ) -> tuple[list[Vm], list[Problem]]:
     """VM ids, placement and addressing. A VM without vnet gets a hosted net (setup B): its own VLAN on the
-    provider edge's transit VNet, a /30 and a /64. The tenant's proxy is the router of the tenant's VNets (it
-    holds their gateway addresses) with a WAN NIC: its own public NIC or a hosted net to the provider edge."""
+    provider edge's transit VNet, a /30 and a /64. The tenant's router (the kind of build phase 0, its proxy) gets
+    the gateway addresses of the tenant's VNets and a WAN NIC (`_router_nics`)."""
     problems: list[Problem] = []
     vms: list[Vm] = []
     nodes = [n.name for n in settings.nodes]
     keys = tuple(settings.admin_ssh_keys)
     for g in tf.guest_vms():
         v = g.spec
-        is_proxy = v.role == "proxy" and tf.proxy is not None and v.name == tf.proxy.name
-        if v.node is not None and v.node not in nodes:
-            problems.append(_node_problem(source, g.at("node"), v.node, nodes))
+        kind = kind_of(g.field)
+        router = kind is not None and kind.phase == 0
+        placed = _place(g, tf, source, nodes)
+        if isinstance(placed, Problem):
+            problems.append(placed)
             continue
-        node = v.node or nodes[(tf.number + v.slot) % len(nodes)]
-        if v.vm_id == "mirror":
-            vm_id = _mirror(v.address) if v.address else None
-            if vm_id is None:
-                problems.append(
-                    Problem(source, g.at("vm_id"), f"{v.address} has no VM ID mirror of 3-9 digits", "set a number")
-                )
-                continue
-        else:
-            vm_id = v.vm_id if isinstance(v.vm_id, int) else tf.number * 1000 + v.slot
+        vm_id, node = placed
         nics: list[Nic] = []
-        if v.vnet is not None and v.address is not None:
-            net = vnets.get(v.vnet)
-            if net is None:
-                problems.append(
-                    Problem(
-                        source,
-                        g.at("vnet"),
-                        f"'{v.vnet}' is not a VNet of this tenant",
-                        f"use one of {', '.join(vnets) or '(none: add vnets)'}",
-                    )
-                )
+        if v.vnet is not None:
+            nic = _lan_nic(g, source, vnets, vm_id, router)
+            if isinstance(nic, Problem):
+                problems.append(nic)
                 continue
-            taken = (net.cidr.network_address, net.cidr.broadcast_address) + (() if is_proxy else (net.gateway,))
-            if v.address not in net.cidr or v.address in taken:
-                problems.append(
-                    Problem(
-                        source,
-                        g.at("address"),
-                        f"{v.address} is not a free host address of {net.id} {net.cidr} (gateway {net.gateway})",
-                        f"use an address inside {net.cidr} other than its network, broadcast and gateway addresses",
-                    )
-                )
-                continue
-            nics.append(
-                Nic(
-                    bridge=net.id,
-                    ipv4=ipaddress.IPv4Interface(f"{v.address}/{net.cidr.prefixlen}"),
-                    gateway4=None if is_proxy else net.gateway,
-                    mtu=net.mtu,
-                    mac=_mac(vm_id, 0),
-                )
-            )
-        if is_proxy:
-            assert tf.proxy is not None
-            for other in vnets.values():  # the router of every tenant VNet
-                if other.id != nics[0].bridge:
-                    nics.append(
-                        Nic(
-                            bridge=other.id,
-                            ipv4=ipaddress.IPv4Interface(f"{other.gateway}/{other.cidr.prefixlen}"),
-                            gateway4=None,
-                            mtu=other.mtu,
-                            mac=_mac(vm_id, len(nics)),
-                        )
-                    )
-            pub = settings.public_addresses.get(tf.name) if tf.proxy.public else None
-            if tf.proxy.public and (pub is None or pub.gateway4 is None):
-                problems.append(
-                    Problem(
-                        source,
-                        "proxy.public",
-                        "the proxy wants its own public NIC, but the stack has no public address with gateway for "
-                        f"tenant {tf.name}",
-                        f"add proxcloud:publicAddresses.{tf.name} (ipv4, gateway4, ipv6, gateway6)",
-                    )
-                )
-                continue
-            if pub is not None:
-                nics.append(
-                    Nic(
-                        bridge=settings.public_bridge,
-                        ipv4=pub.ipv4,
-                        gateway4=pub.gateway4,
-                        mtu=1500,
-                        mac=_mac(vm_id, len(nics)),
-                        ipv6=pub.ipv6,
-                        gateway6=pub.gateway6,
-                    )
-                )
-        if not nics or (is_proxy and tf.proxy is not None and not tf.proxy.public):
-            hosted = hosted_net(tf.number, v.slot, settings)
-            if isinstance(hosted, str):
-                fix = (
-                    "add proxcloud:hosting and proxcloud:edge to the stack, or give the VM a vnet and address"
-                    if settings.hosting is None or settings.edge is None
-                    else "use a smaller tenant number or slot"
-                )
-                problems.append(Problem(source, g.at("slot") if nics else g.field, hosted, fix))
-                continue
-            nics.append(_hosted_nic(vm_id, len(nics), *hosted, settings))
+            nics.append(nic)
+        if router:
+            more = _router_nics(g, tf, source, settings, vnets, vm_id, nics[0])
+        elif not nics:
+            uplink = _uplink(g, tf, source, settings, vm_id, 0, g.field)
+            more = uplink if isinstance(uplink, Problem) else [uplink]
+        else:
+            more = []
+        if isinstance(more, Problem):
+            problems.append(more)
+            continue
+        nics += more
         vms.append(
             Vm(
                 tenant=tf.name,
@@ -374,54 +399,21 @@ def _resolve_containers(
     nodes = [n.name for n in settings.nodes]
     for g in tf.guest_containers():
         c = g.spec
-        net = vnets.get(c.vnet)
-        if net is None:
-            problems.append(
-                Problem(
-                    source,
-                    g.at("vnet"),
-                    f"'{c.vnet}' is not a VNet of this tenant",
-                    f"use one of {', '.join(vnets) or '(none: add vnets)'}",
-                )
-            )
+        placed = _place(g, tf, source, nodes)
+        if isinstance(placed, Problem):
+            problems.append(placed)
             continue
-        if c.node is not None and c.node not in nodes:
-            problems.append(_node_problem(source, g.at("node"), c.node, nodes))
+        vm_id, node = placed
+        nic = _lan_nic(g, source, vnets, vm_id)
+        if isinstance(nic, Problem):
+            problems.append(nic)
             continue
-        if c.address not in net.cidr or c.address in (
-            net.cidr.network_address,
-            net.cidr.broadcast_address,
-            net.gateway,
-        ):
-            problems.append(
-                Problem(
-                    source,
-                    g.at("address"),
-                    f"{c.address} is not a free host address of {net.id} {net.cidr} (gateway {net.gateway})",
-                    f"use an address inside {net.cidr} other than its network, broadcast and gateway addresses",
-                )
-            )
-            continue
-        vm_id = _mirror(c.address) if c.vm_id == "mirror" else c.vm_id
-        if c.vm_id == "mirror" and vm_id is None:
-            problems.append(
-                Problem(source, g.at("vm_id"), f"{c.address} has no VM ID mirror of 3-9 digits", "set a number")
-            )
-            continue
-        vm_id = vm_id if isinstance(vm_id, int) else tf.number * 1000 + c.slot
-        nic = Nic(
-            bridge=net.id,
-            ipv4=ipaddress.IPv4Interface(f"{c.address}/{net.cidr.prefixlen}"),
-            gateway4=net.gateway,
-            mtu=net.mtu,
-            mac=_mac(vm_id, 0),
-        )
         out.append(
             Container(
                 tenant=tf.name,
                 name=c.name,
                 vm_id=vm_id,
-                node=c.node or nodes[(tf.number + c.slot) % len(nodes)],
+                node=node,
                 role=c.role,
                 cores=c.cores,
                 memory_mb=c.memory_mb,
@@ -450,23 +442,8 @@ def _resolve_containers(
 
 
 def proxy_hosts(tf: TenantFile | Tenant, domain: str) -> list[tuple[str, str]]:
-    """(host name, field) of every route the tenant's proxy serves: the declared ones, then the services' own
-    (as components/tenant.py routes_of builds them)."""
-    hosts = [(r.host, f"proxy.routes[{i}].host") for i, r in enumerate(tf.proxy.routes if tf.proxy else ())]
-    if tf.humhub is not None:
-        hosts += [(h.public_host, f"humhub.instances[{i}].public_host") for i, h in enumerate(tf.humhub.instances)]
-    if tf.monitoring is not None:
-        hosts += [(f"grafana-{tf.name}.{domain}", "monitoring.grafana")]
-        hosts += [(f"chronograf-{tf.name}.{domain}", "monitoring.chronograf")]
-    if tf.wordpress is not None:
-        hosts.append((tf.wordpress.public_host, "wordpress.public_host"))
-    if tf.zabbix is not None:
-        hosts.append((tf.zabbix.public_host, "zabbix.public_host"))
-    if tf.logging is not None:
-        hosts.append((tf.logging.public_host, "logging.public_host"))
-    if tf.extras is not None and tf.extras.vaultwarden is not None and tf.extras.vaultwarden_host:
-        hosts.append((tf.extras.vaultwarden_host, "extras.vaultwarden_host"))
-    return hosts
+    """(host name, field) of every route the tenant's proxy serves, in the order the proxy gets them."""
+    return [(r.route.host, r.field) for r in routes(tf, domain)] if tf.proxy is not None else []
 
 
 def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
@@ -494,15 +471,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
     problems += vm_problems
     containers, ct_problems = _resolve_containers(tf, source, settings, {v.id: v for v in vnets})
     problems += ct_problems
-    if tf.humhub is not None and tf.humhub.vnet not in {v.id for v in vnets}:
-        problems.append(
-            Problem(
-                source,
-                "humhub.vnet",
-                f"'{tf.humhub.vnet}' is not a VNet of this tenant",
-                f"use one of {', '.join(v.id for v in vnets) or '(none: add vnets)'}",
-            )
-        )
+    problems += [p for kind in present(tf) for p in kind.problems(tf, [v.id for v in vnets], source)]
     if tf.all_vms() and settings.image is None:
         problems.append(
             Problem(source, "vms", "the stack has no proxcloud:image to boot VMs from", "add proxcloud:image")
@@ -536,15 +505,9 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         storages=tuple(tf.storages),
         source=source,
         vms=tuple(vms),
-        humhub=tf.humhub,
-        proxy=tf.proxy,
-        monitoring=tf.monitoring,
         containers=tuple(containers),
-        wordpress=tf.wordpress,
-        zabbix=tf.zabbix,
-        extras=tf.extras,
-        logging=tf.logging,
         backup_allowance_gb=tf.backup_allowance_gb,
+        services={kind.key: getattr(tf, kind.key) for kind in present(tf)},
         retiring=tf.retiring,
     )
     problems += check_dhcp(tenant, settings)

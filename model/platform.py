@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from model.models import (
-    AccessProfile,
-    ExtrasSpec,
-    HumHubSpec,
-    LoggingSpec,
-    MonitoringSpec,
-    ProxySpec,
-    StackSettings,
-    UserSpec,
-    WordPressSpec,
-    ZabbixSpec,
-)
+from model.settings import StackSettings
+from model.tenant import AccessProfile, UserSpec
+from services import KEYS, kind_of
 
 if TYPE_CHECKING:
     from model.containers import Container
@@ -142,16 +134,17 @@ class Tenant:
     storages: tuple[str, ...]
     source: str  # the tenant file, for messages
     vms: tuple[Vm, ...] = ()
-    humhub: HumHubSpec | None = None
-    proxy: ProxySpec | None = None
-    monitoring: MonitoringSpec | None = None
     containers: tuple[Container, ...] = ()
     backup_allowance_gb: int | None = None
-    wordpress: WordPressSpec | None = None
-    zabbix: ZabbixSpec | None = None
-    extras: ExtrasSpec | None = None
-    logging: LoggingSpec | None = None
     retiring: bool = False  # protection cleared on the next `up`, before the file is removed
+    services: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    """The settings of each service kind the tenant asks for, by its key (services/__init__.py)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # A service's settings read as `t.humhub`, None when the tenant has none (as on its tenant file).
+        if name in KEYS:
+            return self.__dict__.get("services", {}).get(name)
+        raise AttributeError(name)
 
     @property
     def guests(self) -> tuple[Vm | Container, ...]:
@@ -160,27 +153,15 @@ class Tenant:
 
     @property
     def service_vm_names(self) -> set[str]:
-        """VMs a service component (HumHubStack, ReverseProxy) builds, not the tenant's plain VM loop."""
-        names: set[str] = set()
-        if self.humhub is not None:
-            names |= {i.name for i in self.humhub.instances}
-            names |= {self.humhub.desktop.name} if self.humhub.desktop else set()
-        if self.proxy is not None:
-            names.add(self.proxy.name)
-        if self.monitoring is not None:
-            names |= {name for name, _, _ in self.monitoring.vms(self.name)}
-        if self.zabbix is not None:
-            names.add(f"{self.name}-zabbix")
-        if self.logging is not None:
-            names.add(f"{self.name}-graylog")
-        return names
+        """VMs a service component builds, not the tenant's plain VM loop."""
+        return {v.name for v in self.vms if kind_of(v.source) is not None}
+
+    def guest_at(self, source: str) -> Vm | Container:
+        """The guest written at `source` of the tenant file (`zabbix.server`, `wordpress.web`)."""
+        return next(g for g in self.guests if g.source == source)
 
     def container(self, name: str) -> Container:
         return next(c for c in self.containers if c.name == name)
-
-    def monitoring_hosts(self, domain: str) -> tuple[str, str]:
-        """Public names of Grafana and Chronograf (hyphens: an underscore is not valid in a host name)."""
-        return f"grafana-{self.name}.{domain}", f"chronograf-{self.name}.{domain}"
 
     def vm(self, name: str) -> Vm:
         return next(v for v in self.vms if v.name == name)

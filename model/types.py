@@ -1,9 +1,9 @@
 """Shared validated value types: one rule per kind of string that lands in a name, path, host name, script or PVE id.
 
 Every field of the input models uses these, so bad input is refused when a file is loaded, with the field and
-a fix, and renderers and components can trust what reaches them (render/humhub.py and render/wordpress.py check
-host names and e-mails with these very patterns). Rules are ASCII-only where a name or id is meant: no
-look-alike letters, no invisible characters.
+a fix, and renderers and components can trust what reaches them (services/humhub/render.py and
+services/wordpress/render.py check host names and e-mails with these very patterns). Rules are ASCII-only where
+a name or id is meant: no look-alike letters, no invisible characters.
 """
 
 from __future__ import annotations
@@ -126,11 +126,11 @@ def Pattern(
 
 _LABEL = r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
 # A public DNS name: lower case, two labels or more, at most 253 characters, not an IP address (last label not
-# all digits). As strict as every renderer's host check (render/edge.py's route hosts among them).
+# all digits). As strict as every renderer's host check (services/proxy/render.py's route hosts among them).
 HOST_NAME = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+(?![0-9]+$){_LABEL}", re.ASCII)
 HOST_NAME_RE = re.compile(rf"\A(?:{HOST_NAME.pattern})\Z", re.ASCII)  # for `.match` in renderers
 _MAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-# Local part: what PVE (its `email` format), Let's Encrypt (render/edge.py) and the renderers all accept - no
+# Local part: what PVE (its `email` format), Let's Encrypt (services/proxy/render.py) and the renderers all accept - no
 # quotes, no spaces, no consecutive dots; the domain a DNS name with a letters-only top-level label.
 EMAIL = re.compile(
     rf"(?=.{{3,254}}$)(?=[^@]{{1,64}}@)[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*@(?:{_MAIL_LABEL}\.)+[A-Za-z]{{2,63}}",

@@ -192,6 +192,9 @@ class Registration:
     retain_on_delete: bool = False
     replacement_trigger: Any = None
     aliases: int = 0
+    alias_urns: list[str] = field(default_factory=list)
+    """The URNs the resource was known by (its own aliases and those it inherits from its parent's), as the engine
+    resolves them (pulumi/pulumi pkg/resource/deploy/step_generator.go `inheritedChildAlias`)."""
     delete_before_replace: bool | None = None
     """None when the program left it to the provider (the engine then follows the provider's diff)."""
     replace_on_changes: list[str] = field(default_factory=list)
@@ -221,6 +224,7 @@ class Registration:
             "retainOnDelete": self.retain_on_delete,
             "deletedWith": self.deleted_with,
             "aliases": self.aliases,
+            "aliasUrns": self.alias_urns,
             "replacementTrigger": self.replacement_trigger_digest,
             "propertyDependencies": self.property_dependencies,
         }
@@ -271,6 +275,24 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.digest_key = digest_key
         self._stack_urn: str | None = None
         self._inputs_of: dict[str, list[str]] = {}  # URN -> its raw input scalars (marker mode only)
+        self._aliases_of: dict[str, list[str]] = {}  # URN -> the URNs it was known by
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """A resource's former URNs: its own aliases (a URN, or a spec resolved against the request), then the ones
+        its parent's aliases give it (the same type and name under each former URN of the parent)."""
+        parent = "" if request.parent == self._stack_urn else request.parent
+        out: list[str] = []
+        for alias in request.aliases:
+            if alias.urn:
+                out.append(alias.urn)
+                continue
+            spec = alias.spec
+            at = "" if spec.noParent or spec.parentUrn == self._stack_urn else (spec.parentUrn or parent)
+            out.append(self.make_urn(at, spec.type or request.type, spec.name or request.name))
+        out += list(request.aliasURNs)
+        out += [self.make_urn(p, request.type, request.name) for p in self._aliases_of.get(request.parent, [])]
+        own = self.make_urn(request.parent, request.type, request.name)
+        return [u for u in dict.fromkeys(out) if u != own]  # the mock's URNs name only the parent's own type
 
     def RegisterResource(self, request: Any) -> Any:
         # Field names: pulumi/runtime/proto/resource_pb2.pyi (RegisterResourceRequest) of the installed SDK.
@@ -281,6 +303,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             marks[mark_code(request.type, request.name)] = urn
         if request.type == "pulumi:pulumi:Stack":
             self._stack_urn = urn
+        alias_urns = self._alias_urns(request)
+        self._aliases_of[urn] = alias_urns
         key = self.digest_key
         raw = json_format.MessageToDict(request.object)
         property_dependencies = {
@@ -310,6 +334,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 replacement_trigger=trigger,
                 aliases=len(request.aliases) + len(request.aliasURNs),
+                alias_urns=alias_urns,
                 delete_before_replace=bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None,
                 replace_on_changes=list(request.replaceOnChanges),
                 ignore_changes=list(request.ignoreChanges),

@@ -15,8 +15,9 @@ a fixed-id resource replaced create-before-delete with its id unchanged, a guest
 
 Not modelled: provider defaults (an input added with its default value shows as a change), values a refresh
 would rewrite (an HA move's `node_name`, a file changed on the node), computed outputs an update marks unknown,
-outputs transformed beyond recognition inside an apply (a hash of an id), aliases (a renamed resource shows as
-delete + create), the default providers' configuration, ordering hazards between steps.
+outputs transformed beyond recognition inside an apply (a hash of an id), the default providers' configuration,
+ordering hazards between steps. Aliases are followed: a resource whose former URN (options.aliasUrns) is in the
+base is that resource, compared input for input, not a delete and a create.
 """
 
 from __future__ import annotations
@@ -360,8 +361,13 @@ def classify(
     unknown_outputs: set[str] = set()  # created or replaced: their computed outputs are unknown at preview
     dbr_replaced: set[str] = set()
     steps: list[Step] = []
+    moved: set[str] = set()  # old URNs a new resource carries as an alias: the same resource, not a delete
     for new in news:
         old = olds.get(new.urn)
+        if old is None:
+            old = next((olds[a] for a in new.options.get("aliasUrns") or () if a in olds), None)
+            if old is not None:
+                moved.add(old.urn)
         if old is None:
             steps.append(Step(new, CREATE))
             unknown_outputs.add(new.urn)
@@ -376,7 +382,7 @@ def classify(
             unknown_outputs.add(new.urn)
             if step.mode == DBR:
                 dbr_replaced.add(new.urn)
-    head_urns = {r.urn for r in news}
+    head_urns = {r.urn for r in news} | moved
     for old in reversed(list(olds.values())):  # deletes run in reverse dependency order
         if old.urn not in head_urns:
             steps.append(Step(old, DELETE))

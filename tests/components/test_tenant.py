@@ -91,5 +91,5 @@ def test_no_service_without_a_login_is_published_to_everyone(spec_dev: Platform,
     alpha = next(t for t in spec_dev.tenants if t.name == "alpha")
     assert alpha.monitoring is not None
     open_monitoring = alpha.monitoring.model_copy(update={"chronograf_allow_from": []})
-    twin = dataclasses.replace(alpha, monitoring=open_monitoring)
+    twin = dataclasses.replace(alpha, services={**alpha.services, "monitoring": open_monitoring})
     assert _open_without_login(twin, "dev.example.net") == ["chronograf-alpha.dev.example.net"]

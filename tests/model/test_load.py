@@ -255,3 +255,55 @@ def test_chronograf_needs_an_allow_list(tmp_path: Path) -> None:
         load_stack_spec("dev", tmp_path)
     assert "tenants/alpha.yaml: monitoring: chronograf_allow_from is empty" in str(err.value)
     assert "(fix: list the client networks" in str(err.value)
+
+
+TEMPLATE = {
+    "url": "http://download.proxmox.com/images/system/debian-12-standard_12.7-1_amd64.tar.zst",
+    "fileName": "debian-12-standard_12.7-1_amd64.tar.zst",
+    "checksum": "0" * 128,
+}
+
+
+@pytest.mark.parametrize(
+    ("guest", "field"),
+    [
+        ({"containers": [{"name": "b-ct", "slot": 2, "vnet": "otherweb", "address": "192.168.50.5"}]}, "containers[0]"),
+        (
+            {
+                "wordpress": {
+                    "vnet": "otherweb",
+                    "public_host": "blog.other.example.org",
+                    "site_title": "Blog",
+                    "admin_username": "keeper",
+                    "admin_email": "keeper@other.example.org",
+                    "version": "6.8.3",
+                    "sha256": "0" * 64,
+                    "web": {"slot": 2, "address": "192.168.50.5"},
+                    "db": {"slot": 3, "address": "192.168.50.6"},
+                }
+            },
+            "wordpress.web",
+        ),
+    ],
+    ids=["container", "service-container"],
+)
+def test_a_containers_clash_names_its_own_field(tmp_path: Path, guest: dict[str, Any], field: str) -> None:
+    """check_platform names the field the container was written in (not `vms[i]`): its own vm_id, or the slot a
+    derived id comes from."""
+    from tests.model.test_vms import CFG  # backups for the stateful containers (a module that imports this one)
+
+    first = tenant(
+        "acme", 1, 10, containers=[{"name": "a-ct", "slot": 1, "vnet": "acmeweb", "address": "192.168.10.5"}]
+    )
+    cfg = {**CFG, "containerTemplate": TEMPLATE}
+    vm_id = {"containers": [{**guest["containers"][0], "vm_id": 1001}]} if "containers" in guest else {}
+    if "wordpress" in guest:
+        vm_id = {"wordpress": {**guest["wordpress"], "web": {"slot": 2, "address": "192.168.50.5", "vm_id": 1001}}}
+    load(tmp_path, [first, tenant("other", 2, 50, **guest)], cfg)  # twin: without the clash, it loads
+    with pytest.raises(SpecError) as exc:
+        load(tmp_path, [first, tenant("other", 2, 50, **vm_id)], cfg)
+    assert (
+        f"tenants/other.yaml: {field}.vm_id: VM ID 1001 is already used by tenants/acme.yaml (containers[0].slot)"
+        in str(exc.value)
+    )
+    assert "vms[" not in str(exc.value)

@@ -12,13 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-import render.desktop
-import render.edge
-import render.extras
-import render.humhub
-import render.wordpress
-import render.zabbix
-from model import models, types
+import services.extras.render
+import services.humhub.desktop
+import services.humhub.render
+import services.proxy.render
+import services.wordpress.render
+import services.zabbix.render
+from model import types
+from services.extras import model as ex
+from services.humhub import model as hh
+from services.wordpress import model as wp
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@proxcloud"
 
@@ -47,9 +50,9 @@ mail_like = st.one_of(tricky_text, st.tuples(st.one_of(label, tricky_text), host
 @given(value=host_like)
 def test_host_names_the_spec_accepts_every_renderer_accepts(value: str) -> None:
     if accepts(types.HostName, value):
-        assert render.edge._check_host(value) is None, value  # the proxy's routes (Caddy, NPM)
-        assert render.humhub._HOST_RE.match(value) and render.wordpress._HOST_RE.match(value)
-        assert render.extras._HOST_RE.match(value), value  # Vaultwarden's DOMAIN
+        assert services.proxy.render._check_host(value) is None, value  # the proxy's routes (Caddy, NPM)
+        assert services.humhub.render._HOST_RE.match(value) and services.wordpress.render._HOST_RE.match(value)
+        assert services.extras.render._HOST_RE.match(value), value  # Vaultwarden's DOMAIN
         assert NAMED["dns-name"](value) is None, value
 
 
@@ -58,7 +61,9 @@ def test_host_names_the_spec_accepts_every_renderer_accepts(value: str) -> None:
 @given(value=mail_like)
 def test_emails_the_spec_accepts_every_renderer_and_pve_accept(value: str) -> None:
     if accepts(types.Email, value):
-        assert render.edge.validate_acme_email(value) == value  # Let's Encrypt and NPM's admin (env file in quotes)
+        assert (
+            services.proxy.render.validate_acme_email(value) == value
+        )  # Let's Encrypt and NPM's admin (env file in quotes)
         assert NAMED["email"](value) is None, value  # a PVE user's e-mail
         assert "'" not in value and '"' not in value and "\\" not in value
 
@@ -69,16 +74,16 @@ def test_emails_the_spec_accepts_every_renderer_and_pve_accept(value: str) -> No
 def test_names_the_spec_accepts_every_consumer_accepts(value: str) -> None:
     if accepts(types.HostLabel, value):  # a guest's host name: cloud-init, the desktop, Zabbix, Twingate's label
         assert re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", value)
-        assert render.extras._HOST_RE.match(value)
-        assert render.zabbix._HOSTNAME_RE.match(value) and render.desktop._LABEL_RE.match(value)
+        assert services.extras.render._HOST_RE.match(value)
+        assert services.zabbix.render._HOSTNAME_RE.match(value) and services.humhub.desktop._LABEL_RE.match(value)
     if accepts(types.Bridge, value):
         assert NAMED["pve-bridge-id"](value) is None, value
     if accepts(types.NodeName, value):
         assert NAMED["pve-node"](value) is None, value
     if accepts(types.StorageId, value):
         assert NAMED["pve-storage-id"](value) is None, value
-    if accepts(models.TwingateNetwork, value):
-        assert render.extras._NETWORK_RE.match(value)
+    if accepts(ex.TwingateNetwork, value):
+        assert services.extras.render._NETWORK_RE.match(value)
 
 
 @pytest.mark.slow
@@ -89,19 +94,19 @@ def test_names_the_spec_accepts_every_consumer_accepts(value: str) -> None:
     )
 )
 def test_service_settings_the_spec_accepts_the_renderers_accept(value: str) -> None:
-    if accepts(models.HumHubSiteName, value):  # the test instance shows it with " (test)"
+    if accepts(hh.HumHubSiteName, value):  # the test instance shows it with " (test)"
         for name in (value, f"{value} (test)"):
             assert name and name.isprintable() and len(name) <= 100
-    if accepts(models.WordPressTitle, value):
+    if accepts(wp.WordPressTitle, value):
         assert value and value.isprintable() and len(value) <= 100
-    if accepts(models.HumHubAdmin, value):
-        assert render.humhub._ADMIN_RE.match(value)
-    if accepts(models.WordPressAdmin, value):
-        assert render.wordpress._ADMIN_RE.match(value)
-    if accepts(models.HumHubVersion, value):
-        assert render.humhub._VERSION_RE.match(value)
-    if accepts(models.WordPressVersion, value):
-        assert render.wordpress._VERSION_RE.match(value)
+    if accepts(hh.HumHubAdmin, value):
+        assert services.humhub.render._ADMIN_RE.match(value)
+    if accepts(wp.WordPressAdmin, value):
+        assert services.wordpress.render._ADMIN_RE.match(value)
+    if accepts(hh.HumHubVersion, value):
+        assert services.humhub.render._VERSION_RE.match(value)
+    if accepts(wp.WordPressVersion, value):
+        assert services.wordpress.render._VERSION_RE.match(value)
 
 
 @pytest.mark.parametrize(
@@ -137,8 +142,8 @@ def test_service_settings_the_spec_accepts_the_renderers_accept(value: str) -> N
         (types.FileName, "deb\tian.qcow2"),
         (types.FileName, "../x.qcow2"),
         (types.Sha256, ""),
-        (models.HumHubSiteName, "x" * 94),
-        (models.HumHubSiteName, "Com\u2028munity"),
+        (hh.HumHubSiteName, "x" * 94),
+        (hh.HumHubSiteName, "Com\u2028munity"),
         (types.Text(), " padded "),
     ],
     ids=lambda v: repr(v)[:30] if isinstance(v, str | int) else getattr(v, "__name__", None) or "type",
@@ -157,7 +162,7 @@ def test_refused(type_: Any, value: object) -> None:
         (types.SshPublicKey, KEY.rsplit(" ", 1)[0]),  # without a comment
         (types.IPv4, "10.99.0.11"),
         (types.HttpsUrl, "https://cloud.debian.org/images/x.qcow2"),
-        (models.HumHubSiteName, "Keepers' Logs & Co."),
+        (hh.HumHubSiteName, "Keepers' Logs & Co."),
         (types.Text(), "a plain line, with 'quotes' and $dollars"),
     ],
 )

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from render.edge import Route, caddyfile, validate_routes
+from services.proxy.render import Route, caddyfile, validate_routes
 
 EMAIL = "ops@example.net"
 ROUTES = (

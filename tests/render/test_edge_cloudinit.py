@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 from render.cloudinit import render_user_data, user_data
-from render.edge import (
+from render.router import NFTABLES_PATH, nftables_ruleset, router_cloud_config
+from services.proxy.render import (
     CADDYFILE_PATH,
     NPM_COMPOSE_PATH,
     NPM_CREDENTIALS_PATH,
@@ -20,7 +21,6 @@ from render.edge import (
     npm_edge_cloud_config,
     npm_sync_script,
 )
-from render.router import NFTABLES_PATH, nftables_ruleset, router_cloud_config
 from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
 from tests.support.router_spec import SPEC
 

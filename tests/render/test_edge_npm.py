@@ -12,8 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from render.edge import Route, npm_apply_command, npm_compose, npm_credentials_env, npm_routes_json, npm_sync_script
-from render.npm_sync import MARKER
+from services.proxy.npm_sync import MARKER
+from services.proxy.render import (
+    Route,
+    npm_apply_command,
+    npm_compose,
+    npm_credentials_env,
+    npm_routes_json,
+    npm_sync_script,
+)
 from tests.support.fake_npm import State, fake_npm
 from tests.support.shell import cloud_init_stub, stub_env
 

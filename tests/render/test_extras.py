@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from render.cloudinit import WriteFile
-from render.extras import (
+from services.extras.render import (
     CLOUDFLARED_IMAGE,
     ENV_FILE,
     TWINGATE_IMAGE,

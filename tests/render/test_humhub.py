@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from render.cloudinit import CloudConfig, WriteFile, render_user_data
-from render.humhub import (
+from services.humhub.render import (
     PROVISION_PATH,
     RECOMMENDED_PHP_EXTENSIONS,
     REQUIRED_PHP_EXTENSIONS,

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from render.cloudinit import CloudConfig, render_user_data
-from render.humhub import (
+from services.humhub.render import (
     PROVISION_PATH,
     RECOMMENDED_PHP_EXTENSIONS,
     REQUIRED_PHP_EXTENSIONS,

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from render.cloudinit import CloudConfig, render_user_data, user_data
-from render.logging import (
+from services.logs.render import (
     GRAYLOG_ENV_FILE,
     MAX_MAP_COUNT,
     RSYSLOG_DROPIN,

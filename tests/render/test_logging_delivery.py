@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from render.logging import rsyslog_forward_conf
+from services.logs.render import rsyslog_forward_conf
 from tests.support.rsyslog_harness import LOOPBACK, Collector, Rsyslogd, short_tmpdir, wait_for
 
 pytestmark = pytest.mark.system  # rsyslogd daemons and a collector

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from render.logging import GRAYLOG_ADMIN_FILE, GraylogParams, graylog_input_payload, graylog_input_script
+from services.logs.render import GRAYLOG_ADMIN_FILE, GraylogParams, graylog_input_payload, graylog_input_script
 
 PASSWORD = "admin-pa$$ 'word"
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from render.cloudinit import CloudConfig, render_user_data
-from render.monitoring import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
+from services.monitoring.render import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
 from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
 from tests.support.monitoring_fixtures import KEY, PASSWORD, PASSWORDS, TOKEN, params
 

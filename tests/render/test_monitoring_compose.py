@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from render.monitoring import (
+from services.monitoring.render import (
     chronograf_compose,
     chronograf_env_file,
     grafana_compose,
     grafana_env_file,
     telegraf_compose,
 )
-from render.monitoring.compose import CHRONOGRAF_ENV_FILE, GRAFANA_ENV_FILE, TELEGRAF_ENV_FILE
-from render.monitoring.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
-from render.monitoring.telegraf import telegraf_env_file
+from services.monitoring.render.compose import CHRONOGRAF_ENV_FILE, GRAFANA_ENV_FILE, TELEGRAF_ENV_FILE
+from services.monitoring.render.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
+from services.monitoring.render.telegraf import telegraf_env_file
 from tests.support.compose import compose_binary, compose_config
 from tests.support.monitoring_fixtures import PASSWORD, PASSWORDS, TOKEN, params
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from render.monitoring import (
+from services.monitoring.render import (
     InfluxPasswords,
     MonitoringParams,
     dashboard_cluster,

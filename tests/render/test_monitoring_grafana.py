@@ -14,15 +14,15 @@ import jsonschema
 import pytest
 import yaml
 
-from render.monitoring import (
+from services.monitoring.render import (
     dashboard_cluster,
     dashboard_guests,
     dashboard_queries,
     grafana_dashboard_provider_yaml,
     grafana_datasource_yaml,
 )
-from render.monitoring.grafana import dashboard_identifiers
-from render.monitoring.telegraf import telegraf_settings
+from services.monitoring.render.grafana import dashboard_identifiers
+from services.monitoring.render.telegraf import telegraf_settings
 from tests.support import telegraf_proxmox_shape as telegraf
 from tests.support.monitoring_fixtures import params
 

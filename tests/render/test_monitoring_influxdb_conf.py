@@ -11,8 +11,8 @@ from typing import Any
 
 import tomli_w
 
-from render.monitoring import influxdb_conf
-from render.monitoring.influxdb import influxdb_settings
+from services.monitoring.render import influxdb_conf
+from services.monitoring.render.influxdb import influxdb_settings
 from tests.support.monitoring_fixtures import params
 
 

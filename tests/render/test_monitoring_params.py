@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from render.monitoring import InfluxPasswords, influxdb_setup_commands
+from services.monitoring.render import InfluxPasswords, influxdb_setup_commands
 from tests.support.monitoring_fixtures import PASSWORDS, params
 
 

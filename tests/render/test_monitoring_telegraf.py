@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import tomli_w
 
-from render.monitoring import telegraf_conf, telegraf_env_file
-from render.monitoring.telegraf import TOKEN_ENV, telegraf_settings
+from services.monitoring.render import telegraf_conf, telegraf_env_file
+from services.monitoring.render.telegraf import TOKEN_ENV, telegraf_settings
 from tests.support.monitoring_fixtures import PASSWORDS, TOKEN, params
 
 # cmd/telegraf/agent.conf (the [agent] sample) and docs/CONFIGURATION.md "Agent".

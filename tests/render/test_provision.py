@@ -19,7 +19,7 @@ from render.provision import (
     reconfigure_script,
     script,
 )
-from render.zabbix import zabbix_server_project
+from services.zabbix.render import zabbix_server_project
 from tests.support.debian_chroot import chroot_run, processes_in, session
 from tests.support.shell import shellcheck
 from tests.support.wordpress_site import lxcwp_chroot

@@ -10,10 +10,10 @@ import pytest
 
 from model.edge import router_spec
 from model.platform import Platform
-from render.edge import caddy_apply_command
 from render.natgw import gateway_ruleset
 from render.readiness import EDGE_NAT, PROXY_NAT, cloud_init_wait, router_ready_script
 from render.router import nftables_ruleset
+from services.proxy.render import caddy_apply_command
 from tests.support.netns import netns, run
 from tests.support.shell import cloud_init_stub, shellcheck, stub_env
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from render.wordpress import (
+from services.wordpress.render import (
     SALT_NAMES,
     WordPressSiteError,
     apache_ports_conf,

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from render.wordpress import (
+from services.wordpress.render import (
     RECOMMENDED_PHP_EXTENSIONS,
     REQUIRED_PHP_EXTENSIONS,
     WordPressSite,
     db_script,
     web_script,
 )
-from render.zabbix import AGENT_PORT, zabbix_agent_script
+from services.zabbix.render import AGENT_PORT, zabbix_agent_script
 from tests.support.debian_chroot import (
     chroot_run,
     free_port,

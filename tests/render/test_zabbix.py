@@ -3,37 +3,25 @@ Compose binary, the VM fragment passes `cloud-init schema`, and the flows are ex
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
-from hypothesis import given
-from hypothesis import strategies as st
 
-from render.cloudinit import CloudConfig, render_user_data
-from render.zabbix import (
-    AGENT_CONF_PATH,
-    AGENT_PORT,
+from services.zabbix.render import (
     POSTGRES_IMAGE,
     SERVER_PORT,
     ZABBIX_DB_ENV_FILE,
     ZABBIX_SERVER_IMAGE,
     ZABBIX_WEB_IMAGE,
-    Flow,
     ZabbixError,
     zabbix_agent2_conf,
-    zabbix_agent_cloud_fragment,
     zabbix_compose,
     zabbix_db_env_file,
-    zabbix_flows,
 )
-from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
 from tests.support.compose import compose_binary, compose_config
-from tests.support.keys import KEY
 
 DB_PW = "zbx-db-Pa$$word-123"
 
@@ -89,22 +77,6 @@ def test_agent_config_rejects_bad_input(args: tuple[str, str, str], message: str
         zabbix_agent2_conf(*args)
 
 
-def test_cloud_fragment_merges_into_valid_user_data(tmp_path: Path) -> None:
-    base = CloudConfig(hostname="graylog", ssh_keys=(KEY,), packages=("rsyslog",), runcmd=(("echo", "first"),))
-    cfg = zabbix_agent_cloud_fragment("192.168.70.10", "graylog", "192.168.70.20").merge(base)
-    text = render_user_data(cfg)
-    assert_valid_cloud_config(text, tmp_path)
-    doc = yaml.safe_load(text)
-    assert {"rsyslog", "zabbix-agent2"} <= set(doc["packages"])
-    cmds = doc["runcmd"]
-    assert cmds.index(["echo", "first"]) < cmds.index(
-        ["install", "-m", "0644", "/etc/proxcloud/zabbix/zabbix_agent2.conf", AGENT_CONF_PATH]
-    )
-    assert ["systemctl", "enable", "zabbix-agent2"] in cmds
-    # twin: the same validator rejects a fragment cloud-init cannot run
-    assert cloud_init_schema(text.replace("runcmd:\n", "runcmd: 5\nx:\n", 1), tmp_path, "bad.yaml").returncode != 0
-
-
 def test_compose_passes_the_real_compose_binary(tmp_path: Path) -> None:
     text = zabbix_compose("192.168.70.10")
     result = compose_config(text, tmp_path / "zabbix", {ZABBIX_DB_ENV_FILE: zabbix_db_env_file(DB_PW)})
@@ -150,35 +122,3 @@ def test_db_env_file_refuses_values_compose_would_misread() -> None:
     for bad in ("short", "it's-a-long-password", "two\nlines-long-enough"):
         with pytest.raises(ZabbixError):
             zabbix_db_env_file(bad)
-
-
-def flows_ok(server: str, agents: list[str], flows: list[Flow]) -> bool:
-    """The firewall intent: per agent exactly server->agent:10050 and agent->server:10051 over TCP, nothing else."""
-    want = set()
-    for a in set(agents) - {server}:
-        want |= {(server, a, "tcp", AGENT_PORT), (a, server, "tcp", SERVER_PORT)}
-    got = [(s, d, p, port) for s, d, p, port, why in flows if why]
-    return len(got) == len(set(got)) and set(got) == want
-
-
-addresses = st.integers(min_value=1, max_value=2**24 - 2).map(lambda n: str(ipaddress.IPv4Address((10 << 24) + n)))
-
-
-@given(server=addresses, agents=st.lists(addresses, max_size=20))
-def test_flows_are_exactly_what_zabbix_needs(server: str, agents: list[str]) -> None:
-    flows = zabbix_flows(server, agents)
-    assert flows_ok(server, agents, flows)
-    assert flows == sorted(flows)
-    if agents and set(agents) != {server}:  # twins: one flow too many, one missing, a wrong port
-        extra = (*flows[0][:3], 22, "ssh")
-        assert not flows_ok(server, agents, [*flows, extra])  # type: ignore[list-item]
-        assert not flows_ok(server, agents, flows[1:])
-        wrong = (*flows[0][:3], 10052, flows[0][4])
-        assert not flows_ok(server, agents, [wrong, *flows[1:]])  # type: ignore[list-item]
-
-
-def test_flows_example() -> None:
-    assert zabbix_flows("10.0.0.10", ["10.0.0.11", "10.0.0.10", "10.0.0.11"]) == [
-        ("10.0.0.10", "10.0.0.11", "tcp", 10050, "Zabbix passive checks: server polls the agent"),
-        ("10.0.0.11", "10.0.0.10", "tcp", 10051, "Zabbix active checks: agent sends to the server's trapper"),
-    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from render.humhub import HumHubSite
+from services.humhub.render import HumHubSite
 from tests.support.keys import KEY
 
 __all__ = ["ADMIN_PW", "DB_PW", "KEY", "site"]

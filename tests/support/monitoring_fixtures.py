@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from render.monitoring import InfluxPasswords, MonitoringParams
+from services.monitoring.render import InfluxPasswords, MonitoringParams
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
 TOKEN = "monitoring@pve!tenant1=3f2a9c4e-1b7d-4e8a-9c2f-5d6e7f8a9b0c"

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from render.wordpress import SALT_NAMES, WordPressSite, db_packages, web_packages
-from render.zabbix import AGENT_PACKAGES
+from services.wordpress.render import SALT_NAMES, WordPressSite, db_packages, web_packages
+from services.zabbix.render import AGENT_PACKAGES
 from tests.support.debian_chroot import cached_chroot, require_root
 
 DB_PW = "db-Secret'with\"quotes$and\\slash"

@@ -158,6 +158,18 @@ def test_create_update_delete() -> None:
     assert not preview.hazards
 
 
+def test_a_moved_resource_with_its_former_urn_as_alias_is_the_same_resource() -> None:
+    """A guest re-parented under a new component keeps its state through `aliases` (the engine follows them); the
+    twin without the alias is a delete and a create (the guest destroyed, its disks with it)."""
+    old = vm()
+    moved = {**old, "urn": old["urn"].replace("::proxcloud::", "::proxcloud::proxcloud:index:TenantGuests$")}
+    aliased = {**moved, "options": {**moved["options"], "aliases": 1, "aliasUrns": [old["urn"]]}}
+    preview = classify(plan(old), plan(aliased))
+    assert [s.op for s in preview.steps] == [SAME] and not preview.hazards
+    twin = classify(plan(old), plan(moved))
+    assert sorted(s.op for s in twin.steps) == sorted([CREATE, DELETE])
+
+
 def test_replace_create_before_delete_and_delete_before_replace() -> None:
     ipset = {"name": "management", "cidrs": [{"name": "192.0.2.0/28"}]}
     base = plan(res(PASSWORD, "p", {"length": 24}), res(IPSET, "mgmt", ipset))

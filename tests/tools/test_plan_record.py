@@ -24,6 +24,7 @@ OPTION_KEYS = {
     "retainOnDelete",
     "deletedWith",
     "aliases",
+    "aliasUrns",
     "replacementTrigger",
     "propertyDependencies",
 }

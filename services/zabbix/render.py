@@ -1,8 +1,8 @@
 """Zabbix (setup C): the server + frontend + PostgreSQL as Docker Compose, and agent2 on every VM and container.
 
 Pure: addresses and names in, text out. The agent is Debian 12's `zabbix-agent2` package (6.0 LTS; a 7.0 server
-talks to older agents). It is configured by a cloud-init fragment on VMs and by a bash script piped into LXC
-containers (render/provision.py). `zabbix_flows` states the firewall intent as data for the firewall rules.
+talks to older agents). It is configured by a bash script run in every guest (`pct exec` in containers, the QEMU
+guest agent in VMs; render/provision.py). Its flows are the kind's (services/zabbix/__init__.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 import yaml
 
-from render.cloudinit import CloudFragment, WriteFile
 from render.provision import ENV_FILE, ComposeProject, put_file, script
 
 AGENT_PORT = 10050
@@ -22,7 +21,6 @@ SERVER_PORT = 10051
 """Active checks: each agent connects to the server (trapper)."""
 AGENT_PACKAGES = ("zabbix-agent2",)
 AGENT_CONF_PATH = "/etc/zabbix/zabbix_agent2.conf"
-AGENT_STAGED_PATH = "/etc/proxcloud/zabbix/zabbix_agent2.conf"
 
 # Pinned images (Zabbix 7.0 LTS, Alpine variants; PostgreSQL 16 as Zabbix 7.0's supported range allows).
 ZABBIX_SERVER_IMAGE = "zabbix/zabbix-server-pgsql:alpine-7.0.7"
@@ -75,22 +73,6 @@ ControlSocket=/run/zabbix/agent.sock
 DenyKey=system.run[*]
 Include=/etc/zabbix/zabbix_agent2.d/plugins.d/*.conf
 """
-
-
-def zabbix_agent_cloud_fragment(server_address: str, hostname: str, listen_address: str) -> CloudFragment:
-    """The agent on a cloud-init VM. The config is staged and installed after the package (runcmd runs after
-    `packages`), so dpkg never meets a foreign conffile and the package's default config never stays in place."""
-    conf = zabbix_agent2_conf(server_address, hostname, listen_address)
-    return CloudFragment(
-        packages=AGENT_PACKAGES,
-        write_files=(WriteFile(AGENT_STAGED_PATH, conf),),
-        runcmd=(
-            ("install", "-m", "0644", AGENT_STAGED_PATH, AGENT_CONF_PATH),
-            ("zabbix_agent2", "-c", AGENT_CONF_PATH, "-t", "agent.ping"),
-            ("systemctl", "enable", "zabbix-agent2"),
-            ("systemctl", "restart", "zabbix-agent2"),
-        ),
-    )
 
 
 _AGENT_BODY = r"""
@@ -171,24 +153,6 @@ def zabbix_db_env_file(db_password: str) -> str:
         raise ZabbixError("db_password: use at least 12 printable characters, without quotes (') or line breaks")
     # Single quotes make Compose take the value literally (no ${...} interpolation).
     return f"POSTGRES_PASSWORD='{db_password}'\n"
-
-
-Flow = tuple[str, str, str, int, str]
-"""(source address, destination address, protocol, destination port, why)."""
-
-
-def zabbix_flows(server: str, agents: list[str] | tuple[str, ...]) -> list[Flow]:
-    """Every connection Zabbix needs and nothing else: the server polls each agent on 10050 (passive checks), each
-    agent reports to the server on 10051 (active checks). Sorted, no duplicates, the server never polls itself."""
-    srv = _ip("server", server)
-    flows: set[Flow] = set()
-    for agent in agents:
-        a = _ip("agents", agent)
-        if a == srv:
-            continue  # the server's own agent is reached on the same guest: no firewall hop to open
-        flows.add((srv, a, "tcp", AGENT_PORT, "Zabbix passive checks: server polls the agent"))
-        flows.add((a, srv, "tcp", SERVER_PORT, "Zabbix active checks: agent sends to the server's trapper"))
-    return sorted(flows)
 
 
 def zabbix_server_project(server_address: str, db_password: str, timezone: str = "UTC") -> ComposeProject:

@@ -11,19 +11,19 @@ from typing import Any
 
 import yaml
 
-from render.monitoring.params import (
+from services.monitoring.render.params import (
     CHRONOGRAF_IMAGE,
     GRAFANA_IMAGE,
     INFLUX_CHRONOGRAF,
     TELEGRAF_IMAGE,
     MonitoringParams,
 )
-from render.monitoring.telegraf import PVE_CA_FILE, PVE_CA_IN_CONTAINER
+from services.monitoring.render.telegraf import PVE_CA_FILE, PVE_CA_IN_CONTAINER
 
 TELEGRAF_ENV_FILE = "telegraf.env"
 GRAFANA_ENV_FILE = "grafana.env"
 CHRONOGRAF_ENV_FILE = "chronograf.env"
-# The variable Grafana's datasource provisioning file interpolates (render/monitoring/grafana.py).
+# The variable Grafana's datasource provisioning file interpolates (services/monitoring/render/grafana.py).
 GRAFANA_INFLUX_PASSWORD_ENV = "INFLUX_PASSWORD"
 # Grafana's image reads provisioning from here (GF_PATHS_PROVISIONING default); dashboards go beside it.
 GRAFANA_PROVISIONING = "/etc/grafana/provisioning"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, WriteFile, docker_apt_source
-from render.monitoring.compose import (
+from services.monitoring.render.compose import (
     CHRONOGRAF_ENV_FILE,
     GRAFANA_ENV_FILE,
     TELEGRAF_ENV_FILE,
@@ -20,14 +20,14 @@ from render.monitoring.compose import (
     grafana_env_file,
     telegraf_compose,
 )
-from render.monitoring.grafana import (
+from services.monitoring.render.grafana import (
     dashboard_cluster,
     dashboard_guests,
     grafana_dashboard_provider_yaml,
     grafana_datasource_yaml,
 )
-from render.monitoring.influxdb import influxdb_conf, influxdb_setup_script
-from render.monitoring.params import (
+from services.monitoring.render.influxdb import influxdb_conf, influxdb_setup_script
+from services.monitoring.render.params import (
     CHRONOGRAF_DIR,
     GRAFANA_DIR,
     INFLUXDB_CONF_PATH,
@@ -36,7 +36,7 @@ from render.monitoring.params import (
     InfluxPasswords,
     MonitoringParams,
 )
-from render.monitoring.telegraf import PVE_CA_FILE, telegraf_conf, telegraf_env_file
+from services.monitoring.render.telegraf import PVE_CA_FILE, telegraf_conf, telegraf_env_file
 
 
 def _compose_up(directory: str) -> tuple[str, ...]:

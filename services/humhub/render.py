@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from model.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
 from model.types import HOST_NAME_RE as _HOST_RE
+from model.types import SHA256_RE as _SHA256_RE  # and for checksums
 from render.cloudinit import CloudConfig, WriteFile
 
 # PHP extensions HumHub's requirement check demands, as `php -m` module name -> Debian 12 package providing it.
@@ -49,7 +50,6 @@ RECOMMENDED_PHP_EXTENSIONS: dict[str, str] = {
 _LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DB_IDENT_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _ADMIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{4,50}$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?([-.][A-Za-z0-9.]+)?$")
 _TZ_RE = re.compile(r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")
 _PATH_RE = re.compile(r"^/[A-Za-z0-9_./-]*[A-Za-z0-9_]$")

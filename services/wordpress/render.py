@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from model.types import EMAIL_RE as _EMAIL_RE  # one rule for e-mails and host names: the tenant file's types
 from model.types import HOST_NAME_RE as _HOST_RE
+from model.types import SHA256_RE as _SHA256_RE  # and for checksums
 from render.provision import put_file, script
 
 # PHP extensions of the WordPress Hosting Handbook, "Server Environment" > "PHP Extensions"
@@ -52,7 +53,6 @@ SALT_NAMES = (
 _DB_IDENT_RE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_]{1,20}_$")
 _ADMIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,60}$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")
 _PATH_RE = re.compile(r"^/[A-Za-z0-9_./-]*[A-Za-z0-9_]$")
 

@@ -13,17 +13,16 @@ from typing import Any
 
 import yaml
 
-from render.monitoring.compose import GRAFANA_DASHBOARDS, GRAFANA_INFLUX_PASSWORD_ENV
-from render.monitoring.params import INFLUX_GRAFANA, MonitoringParams
+from services.monitoring.render.compose import GRAFANA_DASHBOARDS, GRAFANA_INFLUX_PASSWORD_ENV
+from services.monitoring.render.params import INFLUX_GRAFANA, MonitoringParams
 
 # Names from Telegraf's plugins/inputs/proxmox/README.md, section "Metrics" (measurement `proxmox`, its tags and
 # fields), checked against plugins/inputs/proxmox/proxmox.go (gatherVMData): vm_id is a tag only with
-# additional_vmstats_tags = ["vmid"], which render/monitoring/telegraf.py sets.
+# additional_vmstats_tags = ["vmid"], which services/monitoring/render/telegraf.py sets.
 MEASUREMENT = "proxmox"
 TAG_NODE = "node_fqdn"
 TAG_VM_NAME = "vm_name"
 TAG_VM_ID = "vm_id"
-TAG_VM_TYPE = "vm_type"
 F_CPU = "cpuload"  # fraction of the guest's vCPUs in use (PVE `cpu`), 0..1
 F_MEM_USED = "mem_used"
 F_MEM_TOTAL = "mem_total"

@@ -15,7 +15,7 @@ from typing import Any
 
 import tomli_w
 
-from render.monitoring.params import (
+from services.monitoring.render.params import (
     INFLUX_ADMIN,
     INFLUX_CHRONOGRAF,
     INFLUX_GRAFANA,

@@ -1,7 +1,7 @@
 """The reverse-proxy edge: routes by host name to internal upstreams, rendered for Caddy or Nginx Proxy Manager.
 
 Both engines read the same validated `Route` list. Caddy gets a Caddyfile; Nginx Proxy Manager (setup A's rProxy)
-gets a Compose file, a routes document and `render/npm_sync.py`, which applies the document through NPM's API.
+gets a Compose file, a routes document and `services/proxy/npm_sync.py`, which applies the document through NPM's API.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 
+from model.types import EMAIL_RE  # the tenant file's one e-mail rule (what the proxy's spec was loaded with)
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, WriteFile, docker_apt_source
 from render.readiness import cloud_init_wait
 
@@ -34,7 +35,6 @@ CADDYFILE_PATH = "/etc/caddy/Caddyfile"
 HSTS_VALUE = "max-age=31536000"
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 class Scheme(StrEnum):
@@ -124,7 +124,7 @@ def validate_routes(routes: Sequence[Route]) -> tuple[Route, ...]:
 
 def validate_acme_email(email: str) -> str:
     """The Let's Encrypt account address; raises ValueError when it would be rejected."""
-    if not _EMAIL.match(email):
+    if not EMAIL_RE.match(email):
         raise ValueError(f"acme_email {email!r} is not an e-mail address (Let's Encrypt needs one for expiry notices)")
     return email
 
@@ -263,8 +263,8 @@ def caddy_apply_command(sudo: str = "sudo", path: str = CADDYFILE_PATH) -> str:
 
 
 def npm_sync_script() -> str:
-    """The text of render/npm_sync.py, shipped to the VM as NPM_SYNC_PATH."""
-    return resources.files("render").joinpath("npm_sync.py").read_text()
+    """The text of services/proxy/npm_sync.py, shipped to the VM as NPM_SYNC_PATH."""
+    return resources.files("services.proxy").joinpath("npm_sync.py").read_text()
 
 
 # ------------------------------------------------------------------------------------------------ edge VMs (cloud-init)

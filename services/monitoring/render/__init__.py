@@ -3,14 +3,14 @@
 Pure functions from MonitoringParams to the files that land on the three VMs; no pulumi import here.
 """
 
-from render.monitoring.compose import (
+from services.monitoring.render.compose import (
     chronograf_compose,
     chronograf_env_file,
     grafana_compose,
     grafana_env_file,
     telegraf_compose,
 )
-from render.monitoring.grafana import (
+from services.monitoring.render.grafana import (
     dashboard_cluster,
     dashboard_guests,
     dashboard_queries,
@@ -18,10 +18,10 @@ from render.monitoring.grafana import (
     grafana_dashboard_provider_yaml,
     grafana_datasource_yaml,
 )
-from render.monitoring.influxdb import influxdb_conf, influxdb_setup_commands, influxdb_setup_script
-from render.monitoring.params import InfluxPasswords, MonitoringParams
-from render.monitoring.telegraf import telegraf_conf, telegraf_env_file
-from render.monitoring.vms import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
+from services.monitoring.render.influxdb import influxdb_conf, influxdb_setup_commands, influxdb_setup_script
+from services.monitoring.render.params import InfluxPasswords, MonitoringParams
+from services.monitoring.render.telegraf import telegraf_conf, telegraf_env_file
+from services.monitoring.render.vms import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
 
 __all__ = [
     "InfluxPasswords",

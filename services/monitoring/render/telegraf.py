@@ -13,7 +13,7 @@ from typing import Any
 
 import tomli_w
 
-from render.monitoring.params import INFLUX_TELEGRAF, MonitoringParams
+from services.monitoring.render.params import INFLUX_TELEGRAF, MonitoringParams
 
 TOKEN_ENV = "PVE_API_TOKEN"
 INFLUX_PASSWORD_ENV = "INFLUX_PASSWORD"
@@ -63,7 +63,7 @@ def telegraf_settings(params: MonitoringParams) -> dict[str, Any]:
                     "skip_database_creation": True,
                     "retention_policy": params.retention_policy,
                     "timeout": "5s",
-                    # A user that may only write the tenant's database (render/monitoring/influxdb.py).
+                    # A user that may only write the tenant's database (services/monitoring/render/influxdb.py).
                     "username": INFLUX_TELEGRAF,
                     "password": "${" + INFLUX_PASSWORD_ENV + "}",
                 }
