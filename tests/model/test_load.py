@@ -12,7 +12,7 @@ import yaml
 
 from model.errors import SpecError
 from model.models import AccessProfile
-from tests.support.model_inputs import CONFIG, load, tenant
+from tests.support.model_inputs import CFG, CONFIG, load, tenant
 from tests.support.stacks import FIXTURE_PROJECT, load_stack_spec
 from tools.mockengine import PROJECT_DIR
 
@@ -290,7 +290,6 @@ TEMPLATE = {
 def test_a_containers_clash_names_its_own_field(tmp_path: Path, guest: dict[str, Any], field: str) -> None:
     """check_platform names the field the container was written in (not `vms[i]`): its own vm_id, or the slot a
     derived id comes from."""
-    from tests.model.test_vms import CFG  # backups for the stateful containers (a module that imports this one)
 
     first = tenant(
         "acme", 1, 10, containers=[{"name": "a-ct", "slot": 1, "vnet": "acmeweb", "address": "192.168.10.5"}]
