@@ -112,11 +112,12 @@ class HighAvailability(pulumi.ComponentResource):
         node_rules: dict[str, px.Harule] = {}
         for vm in stateful:
             avoid = {by_name[o].node for o in getattr(vm, "keep_apart_from", ()) if o in by_name}
-            target = replication_target(vm, args.nodes, avoid)
+            ring = list(vm.spread) or args.nodes  # a node added later keeps older tenants' replicas (model/load.py)
+            target = replication_target(vm, ring, avoid)
             after_vm = pulumi.ResourceOptions(parent=self, depends_on=[args.machines[vm.name]])
             self.replications[vm.name] = px.Replication(
                 f"{name}-{vm.name}-replication",
-                resource_id=replication_job(vm, args.nodes, target),
+                resource_id=replication_job(vm, ring, target),
                 target=target,
                 type="local",
                 schedule=args.ha.replication_schedule,

@@ -61,6 +61,8 @@ class Container:
     source: str = ""
     """The field of the tenant file the container comes from (`containers[0]`, `wordpress.web`), for messages."""
     source_fields: tuple[tuple[str, str], ...] = ()
+    spread: tuple[str, ...] = ()
+    """The nodes its automatic placement and its replica node choose from (as model.platform.Vm.spread)."""
 
     def field(self, attribute: str) -> str:
         """Where the user wrote `attribute` of this container, as the path in its tenant file."""

@@ -227,12 +227,29 @@ def _node_problem(source: str, field: str, node: str, nodes: list[str]) -> Probl
     )
 
 
-def _place(g: Guest[Any], tf: TenantFile, source: str, nodes: list[str]) -> tuple[int, str] | Problem:
-    """A guest's VM ID and node (VMs and containers alike): as written, or derived from the tenant number and slot."""
+def spread_of(settings: StackSettings, number: int) -> tuple[str, ...]:
+    """The nodes automatic placement and replicas of tenant `number` choose from, in stack order: those whose
+    `place_tenants_from` it has reached. A node added later with the next free number moves no guest and no
+    replica of the tenants before it (the modulus and the replica ring stay theirs)."""
+    return tuple(n.name for n in settings.nodes if n.place_tenants_from <= number)
+
+
+def _place(
+    g: Guest[Any], tf: TenantFile, source: str, nodes: list[str], spread: tuple[str, ...]
+) -> tuple[int, str] | Problem:
+    """A guest's VM ID and node (VMs and containers alike): as written, or derived from the tenant number and slot
+    over the tenant's spread (`spread_of`)."""
     spec = g.spec
     if spec.node is not None and spec.node not in nodes:
         return _node_problem(source, g.at("node"), spec.node, nodes)
-    node = spec.node or nodes[(tf.number + spec.slot) % len(nodes)]
+    if spec.node is None and not spread:
+        return Problem(
+            source,
+            "number",
+            f"no node places tenant number {tf.number}: every node's placeTenantsFrom is larger",
+            "set placeTenantsFrom 0 on at least one node of the stack config, or give the guest a node",
+        )
+    node = spec.node or spread[(tf.number + spec.slot) % len(spread)]
     if spec.vm_id == "mirror":
         vm_id = _mirror(spec.address) if spec.address else None
         if vm_id is None:
@@ -335,12 +352,13 @@ def _resolve_vms(
     problems: list[Problem] = []
     vms: list[Vm] = []
     nodes = [n.name for n in settings.nodes]
+    spread = spread_of(settings, tf.number)
     keys = tuple(settings.admin_ssh_keys)
     for g in tf.guest_vms():
         v = g.spec
         kind = kind_of(g.field)
         router = kind is not None and kind.phase == 0
-        placed = _place(g, tf, source, nodes)
+        placed = _place(g, tf, source, nodes, spread)
         if isinstance(placed, Problem):
             problems.append(placed)
             continue
@@ -366,6 +384,7 @@ def _resolve_vms(
         vms.append(
             Vm(
                 tenant=tf.name,
+                spread=spread,
                 name=v.name,
                 slot=v.slot,
                 vm_id=vm_id,
@@ -397,9 +416,10 @@ def _resolve_containers(
     problems: list[Problem] = []
     out: list[Container] = []
     nodes = [n.name for n in settings.nodes]
+    spread = spread_of(settings, tf.number)
     for g in tf.guest_containers():
         c = g.spec
-        placed = _place(g, tf, source, nodes)
+        placed = _place(g, tf, source, nodes, spread)
         if isinstance(placed, Problem):
             problems.append(placed)
             continue
@@ -411,6 +431,7 @@ def _resolve_containers(
         out.append(
             Container(
                 tenant=tf.name,
+                spread=spread,
                 name=c.name,
                 vm_id=vm_id,
                 node=node,

@@ -98,6 +98,9 @@ class Vm:
     """The field of the tenant file the VM comes from (`vms[0]`, `monitoring.influxdb`, `proxy`), for messages."""
     source_fields: tuple[tuple[str, str], ...] = ()
     """Attributes written elsewhere than `<source>.<attribute>` (a service's `vnet`, a derived VM ID's `slot`)."""
+    spread: tuple[str, ...] = ()
+    """The nodes its automatic placement and its replica node choose from, in stack order (NodeSpec
+    place_tenants_from); empty: every node."""
 
     @property
     def address(self) -> ipaddress.IPv4Address:

@@ -118,6 +118,13 @@ class NodeSpec(_Config):
     address: IPv4 | None = Field(
         default=None, description="Management address for SSH (pct exec / qm guest exec); the VTEP when omitted."
     )
+    place_tenants_from: int = Field(
+        default=0,
+        ge=0,
+        description="Tenants numbered at least this place guests and replicas here automatically; tenants below keep "
+        "the nodes they had. Set it to the next free tenant number when adding a node: nothing moves "
+        "(docs/operations.md, add a node).",
+    )
 
 
 class UnderlaySpec(_Config):

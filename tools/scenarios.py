@@ -94,7 +94,8 @@ def _retention(config: dict[str, Any], _stack: str) -> None:
 
 
 def _add_node(config: dict[str, Any], _stack: str) -> None:
-    config["proxcloud:nodes"].append({"name": "pve4", "vtep": "10.100.0.4"})
+    # The runbook's way: the new node places tenants from the next free number on, so no guest or replica moves.
+    config["proxcloud:nodes"].append({"name": "pve4", "vtep": "10.100.0.4", "placeTenantsFrom": 6})
     config["proxcloud:capacity"]["nodes"]["pve4"] = {"cores": 32, "memoryMb": 262144, "diskGb": 7200}
 
 

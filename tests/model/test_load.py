@@ -306,3 +306,29 @@ def test_a_containers_clash_names_its_own_field(tmp_path: Path, guest: dict[str,
         in str(exc.value)
     )
     assert "vms[" not in str(exc.value)
+
+
+def _with_node(extra: dict[str, Any]) -> dict[str, Any]:
+    return {**CFG, "nodes": [*CFG["nodes"], {"name": "pve3", "vtep": "10.99.0.13", **extra}]}
+
+
+def test_a_node_added_with_place_tenants_from_moves_no_guest(tmp_path: Path) -> None:
+    """Adding a node the runbook's way (placeTenantsFrom = next free tenant number) keeps every earlier tenant's
+    guests and replica ring where they were; the new node takes the later tenants. Twin: without it guests move."""
+    vms = [{"name": f"v{s}", "slot": s, "vnet": "acmeweb", "address": f"192.168.10.{10 + s}"} for s in range(1, 5)]
+    tenants = [tenant(number=1, vms=vms)]
+    before = {v.name: v.node for v in load(tmp_path, tenants, CFG).tenants[0].vms}
+    after = load(tmp_path, tenants, _with_node({"placeTenantsFrom": 2})).tenants[0].vms
+    assert {v.name: v.node for v in after} == before
+    assert all(v.spread == ("pve1", "pve2") for v in after)
+    moved = load(tmp_path, tenants, _with_node({})).tenants[0].vms
+    assert {v.name: v.node for v in moved} != before
+    later = tenant(name="later", number=2, octet=20)
+    assert load(tmp_path, [later], _with_node({"placeTenantsFrom": 2})).tenants[0].name == "later"
+
+
+def test_no_node_places_a_tenant(tmp_path: Path) -> None:
+    config = {**CFG, "nodes": [{**n, "placeTenantsFrom": 5} for n in CFG["nodes"]]}
+    vms = [{"name": "v1", "slot": 1, "vnet": "acmeweb", "address": "192.168.10.11"}]
+    with pytest.raises(SpecError, match=r"acme\.yaml: number: no node places tenant number 1.*placeTenantsFrom 0"):
+        load(tmp_path, [tenant(number=1, vms=vms)], config)

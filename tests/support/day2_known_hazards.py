@@ -9,12 +9,6 @@ provider source that makes it force a replacement). Regenerate after a reviewed 
 
 from __future__ import annotations
 
-INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY = (
-    "initialization unknown (delete-before-replace of a dependency): "
-    "bpg vm/vm.go initialization.vendor_data_file_id ForceNew"
-)
-NODE_NAME_CHANGES = "nodeName changes: bpg container/container.go node_name ForceNew"
-
 KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
     ("add a route", "dev"): {},
     ("add a route", "prod"): {},
@@ -33,69 +27,7 @@ KNOWN_HAZARDS: dict[tuple[str, str], dict[tuple[str, str], str]] = {
     ("rotate pbsPassword", "prod"): {},
     ("change retention", "dev"): {},
     ("change retention", "prod"): {},
-    ("add a node", "prod"): {
-        ("fixed-id-create-before-delete", "keepers-extras-cloudflared-ct"): NODE_NAME_CHANGES,
-        ("fixed-id-create-before-delete", "keepers-extras-vaultwarden-ct"): NODE_NAME_CHANGES,
-        (
-            "guest-replaced",
-            "alpha-monitoring-chronograf-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "alpha-monitoring-grafana-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "guest-replaced",
-            "alpha-monitoring-influxdb-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "alpha-proxy-vm-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "beta-monitoring-grafana-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "beta-monitoring-influxdb-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "beta-proxy-vm-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "guest-replaced",
-            "community-humhub-humhub-test-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "community-humhub-humhub-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "community-proxy-vm-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "hosting-verein-cloud-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "hosting-verein-www-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "keepers-extras-cloudflared-ct"): NODE_NAME_CHANGES,
-        ("guest-replaced", "keepers-extras-vaultwarden-ct"): NODE_NAME_CHANGES,
-        ("guest-replaced", "keepers-logging-graylog-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "keepers-proxy-vm-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("guest-replaced", "keepers-zabbix-server-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "protected-replace",
-            "alpha-monitoring-grafana-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "protected-replace",
-            "alpha-monitoring-influxdb-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "protected-replace",
-            "beta-monitoring-grafana-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "protected-replace",
-            "beta-monitoring-influxdb-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "protected-replace",
-            "community-humhub-humhub-test-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        (
-            "protected-replace",
-            "community-humhub-humhub-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("protected-replace", "community-proxy-vm-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("protected-replace", "hosting-verein-cloud-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("protected-replace", "hosting-verein-www-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("protected-replace", "keepers-extras-vaultwarden-ct"): NODE_NAME_CHANGES,
-        (
-            "protected-replace",
-            "keepers-logging-graylog-vm",
-        ): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-        ("protected-replace", "keepers-zabbix-server-vm"): INITIALIZATION_UNKNOWN_DELETE_BEFORE_REPLACE_OF_A_DEPENDENCY,
-    },
+    ("add a node", "prod"): {},
     ("change a VM's memory", "dev"): {},
     ("change a VM's memory", "prod"): {},
     ("change HumHub settings", "dev"): {},

@@ -4,12 +4,14 @@ table)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.support.day2_known_hazards import KNOWN_HAZARDS
 from tests.support.stacks import FIXTURE_PROJECT
 from tools.preview import HAZARD_KINDS, SAME
-from tools.scenarios import SCENARIOS, Scenario, against, by_name, reason, run, summary
+from tools.scenarios import SCENARIOS, Scenario, _config_edit, against, by_name, reason, run, summary
 
 pytestmark = pytest.mark.slow  # the day-2 scenarios: two plans per scenario and stack
 
@@ -38,17 +40,37 @@ def test_day2_scenario(scenario: Scenario, stack: str) -> None:
     assert not fixed, f"fixed - shrink tests/support/day2_known_hazards.py by these entries: {fixed}"
 
 
+def _add_node_everywhere(config: dict[str, Any], _stack: str) -> None:
+    """The twin of "add a node": pve4 without placeTenantsFrom, so every tenant's placement modulus changes."""
+    config["proxcloud:nodes"].append({"name": "pve4", "vtep": "10.100.0.4"})
+    config["proxcloud:capacity"]["nodes"]["pve4"] = {"cores": 32, "memoryMb": 262144, "diskGb": 7200}
+
+
+NODE_EVERYWHERE = Scenario(
+    "add a node everywhere", "pve4 without placeTenantsFrom", ("prod",), _config_edit(_add_node_everywhere)
+)
+
+
+def test_adding_a_node_without_place_tenants_from_moves_guests() -> None:
+    """The twin of the "add a node" fix (model/load.py `spread_of`): without placeTenantsFrom the modulus changes,
+    containers move (node_name ForceNew: replaced with their fixed id) and replicas change target; with it
+    (the scenario, the runbook's way) nothing moves."""
+    preview = run(NODE_EVERYWHERE, "prod", FIXTURE_PROJECT)
+    kinds = {h.kind for h in preview.hazards}
+    assert "fixed-id-create-before-delete" in kinds, kinds
+    assert KNOWN_HAZARDS[("add a node", "prod")] == {}
+
+
 def test_the_comparison_sees_a_new_and_a_fixed_hazard() -> None:
     """Twins of the exact comparison: a hazard missing from the table is new, a recorded one not found is fixed
-    (on the first scenario that still has a recorded hazard; the backlog shrinks as fixes land)."""
-    name, stack = next(key for key, entries in KNOWN_HAZARDS.items() if entries)
-    preview = run(by_name(name), stack, FIXTURE_PROJECT)
-    known = dict(KNOWN_HAZARDS[(name, stack)])
-    assert against(preview, known) == ({}, [])
+    (on the hazardous twin of "add a node": every recorded backlog entry is fixed)."""
+    preview = run(NODE_EVERYWHERE, "prod", FIXTURE_PROJECT)
+    known = {(h.kind, h.name): "recorded" for h in preview.hazards}
+    assert known and against(preview, known) == ({}, [])
     key = next(iter(known))
     dropped = known.pop(key)
     new, fixed = against(preview, known)
-    assert new == {key: dropped} and fixed == []
+    assert list(new) == [key] and dropped and fixed == []
     known[("protected-replace", "no-such-resource")] = "invented"
     assert against(preview, known)[1] == [("protected-replace", "no-such-resource")]
 
