@@ -17,7 +17,7 @@ from components.images import CloudImage, CloudImageArgs
 from components.outputs import stack_outputs
 from components.pve_notifications import Notifications, NotificationsArgs
 from components.restore_drill import RestoreDrill, RestoreDrillArgs
-from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
+from components.sdn import SdnApply, SdnApplyArgs, SdnCommit, SdnCommitArgs, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs, TenantGuests, TenantGuestsArgs
 from model.drill import drill_guests
@@ -58,7 +58,7 @@ if platform.edge is not None:
         "edge", ProviderEdgeArgs(platform.edge, settings, platform.vteps, platform.node_names, sdn.finalizer)
     )
     sdn_objects += edge.sdn_objects
-applier = sdn.apply(sdn_objects)
+applier = SdnCommit("sdn-commit", SdnCommitArgs(sdn, sdn_objects)).applier
 
 # Phase 2: guests. The image and template downloads depend on the apply, and every guest takes a download's id,
 # so no guest starts before its VNets exist - by dependency, never by the applier's id, which is unknown in

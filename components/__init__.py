@@ -1,1 +1,1 @@
-"""Pulumi ComponentResources, one per concept: Tenant, VxlanZone, SdnApply, and the services built on them."""
+"""Pulumi ComponentResources, one per concept: Tenant, VxlanZone, SdnApply, SdnCommit and the services on them."""

@@ -63,33 +63,47 @@ class SdnApplyArgs:
 
 
 class SdnApply(pulumi.ComponentResource):
-    """Owns the finalizer and the applier. Create it first, give `finalizer` to every SDN object, then `apply`."""
+    """The finalizer (phase 1): create it first and give `finalizer` to every SDN object; `SdnCommit` applies."""
 
     finalizer: px.sdn.Applier
-    applier: px.sdn.Applier | None
 
     def __init__(self, name: str, args: SdnApplyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proxcloud:index:SdnApply", name, None, opts)
-        self._name = name
-        self._args = args
         # replaced with the applier: its old copy's delete applies the removals (see the module docstring)
         self.finalizer = px.sdn.Applier(
             f"{name}-finalizer",
             opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.fingerprint),
         )
-        self.applier = None
+        self.base_name = name
+        self.fingerprint = args.fingerprint
+        self.register_outputs({"finalizer": self.finalizer.id})
 
-    def apply(self, sdn_objects: Sequence[pulumi.Resource]) -> px.sdn.Applier:
-        """Create the applier after every given zone, VNet and subnet; call once, after all tenants."""
-        if self.applier is not None:
-            raise RuntimeError("SdnApply.apply() called twice: there is one SDN apply per stack")
+
+@dataclass
+class SdnCommitArgs:
+    """Inputs of SdnCommit."""
+
+    sdn: SdnApply
+    """The stack's SdnApply (its fingerprint; the applier keeps it as its alias parent)."""
+    sdn_objects: Sequence[pulumi.Resource]
+    """Every zone, VNet and subnet of the stack, the provider's included."""
+
+
+class SdnCommit(pulumi.ComponentResource):
+    """The applier (phase 2): after every SDN object, once per stack. Its resource keeps the name `sdn-applier`
+    and, moved from under SdnApply, an alias to that parent (no replace on a deployed stack)."""
+
+    applier: px.sdn.Applier
+
+    def __init__(self, name: str, args: SdnCommitArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proxcloud:index:SdnCommit", name, None, opts)
         self.applier = px.sdn.Applier(
-            f"{self._name}-applier",
+            f"{args.sdn.base_name}-applier",
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=list(sdn_objects),
-                replacement_trigger=self._args.fingerprint,
+                depends_on=list(args.sdn_objects),
+                replacement_trigger=args.sdn.fingerprint,
+                aliases=[pulumi.Alias(parent=args.sdn)],
             ),
         )
-        self.register_outputs({"finalizer": self.finalizer.id, "applier": self.applier.id})
-        return self.applier
+        self.register_outputs({"applier": self.applier.id})

@@ -6,7 +6,7 @@ A Pulumi dynamic provider that owns the **whole** firewall of one VNet: its rule
 traffic *passing by* the VNet (direction `forward`, including bridged guest NICs) and need the nftables-based
 `proxmox-firewall` on the nodes; the stock iptables `pve-firewall` ignores forward rules (PVE firewall docs).
 VNet firewall writes are not staged like zones/VNets/subnets: they take effect at once, and PVE answers them
-only for a VNet of the *running* SDN config. So give the resource `depends_on=[<the SdnApply applier>]`.
+only for a VNet of the *running* SDN config. So give the resource `depends_on=[<the SdnCommit applier>]`.
 
 Reconciliation (create/update) makes the server list equal to the desired list, in order, with the fewest
 writes and without a window in which the VNet runs on its policy alone:

@@ -54,6 +54,11 @@ def test_one_applier_after_every_sdn_object(plan: Recording) -> None:
     for r in sdn:
         assert finalizer.urn in r.dependencies, r.name
     assert applier.replacement_trigger is not None
+    # Both components complete in __init__: the applier sits under SdnCommit, aliased to its first parent (SdnApply)
+    by_urn = {r.urn: r for r in plan.resources}
+    assert by_urn[applier.parent].type == "proxcloud:index:SdnCommit"
+    assert by_urn[finalizer.parent].type == "proxcloud:index:SdnApply"
+    assert any("SdnApply" in u and u.endswith("::sdn-applier") for u in applier.options()["aliasUrns"])
 
 
 def _waits_for(plan: Recording, urn: str, dependency: str) -> bool:
