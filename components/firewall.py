@@ -32,7 +32,7 @@ import pulumi_proxmoxve as px
 from components.vnet_firewall import VnetFirewallRules, VnetFirewallRulesArgs, pve_connection
 from model.containers import Container
 from model.flows import CLIENTS, DHCP_SERVER, INTERNET, Flow, all_flows, source_address
-from model.platform import Platform, Tenant, Vm
+from model.platform import Platform, TenantSpec, Vm
 
 BROADCAST = "255.255.255.255"  # where a DHCP client without an address sends its requests
 PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")
@@ -71,7 +71,7 @@ def snat_addresses(p: Platform) -> list[str]:
     return sorted(set(out))
 
 
-def group_name(t: Tenant, role: str) -> str:
+def group_name(t: TenantSpec, role: str) -> str:
     """PVE security group names are cluster-wide and short: tenant number + role, at most 18 characters."""
     return f"t{t.number}-{role}"[:18]
 
@@ -187,7 +187,7 @@ class Firewall(pulumi.ComponentResource):
             log_ratelimit=px.cluster.FirewallLegacyLogRatelimitArgs(enabled=True, burst=5, rate="1/second"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*ipsets, self.host_rules]),
         )
-        vms: dict[str, tuple[Tenant | None, Vm | Container]] = {g.name: (t, g) for t in p.tenants for g in t.guests}
+        vms: dict[str, tuple[TenantSpec | None, Vm | Container]] = {g.name: (t, g) for t in p.tenants for g in t.guests}
         if p.edge is not None:
             vms[p.edge.vm.name] = (None, p.edge.vm)
         by_role: dict[tuple[str, str], list[Flow]] = defaultdict(list)
@@ -356,7 +356,7 @@ class Firewall(pulumi.ComponentResource):
         return rules
 
     @classmethod
-    def _client_vnet_rule(cls, f: Flow, vms: dict[str, tuple[Tenant | None, Vm | Container]]) -> dict[str, str]:
+    def _client_vnet_rule(cls, f: Flow, vms: dict[str, tuple[TenantSpec | None, Vm | Container]]) -> dict[str, str]:
         """A VNet forward rule between the router and the VNet's hosts (either way)."""
         to_router = f.src == CLIENTS
         _, address = cls._router_nic(vms[f.dst if to_router else f.src][1], f.vnet)
@@ -376,7 +376,7 @@ class Firewall(pulumi.ComponentResource):
         return any(n.bridge == bridge and n.ipv4 is not None for n in guest.nics)
 
     @staticmethod
-    def _addresses(bridge: str, vms: dict[str, tuple[Tenant | None, Vm | Container]]) -> set[str]:
+    def _addresses(bridge: str, vms: dict[str, tuple[TenantSpec | None, Vm | Container]]) -> set[str]:
         return {str(n.ipv4.ip) for _, g in vms.values() for n in g.nics if n.bridge == bridge and n.ipv4 is not None}
 
     @staticmethod
@@ -387,7 +387,7 @@ class Firewall(pulumi.ComponentResource):
         return str(address)
 
     @classmethod
-    def _source(cls, f: Flow, vms: dict[str, tuple[Tenant | None, Vm | Container]]) -> str:
+    def _source(cls, f: Flow, vms: dict[str, tuple[TenantSpec | None, Vm | Container]]) -> str:
         if f.src == INTERNET:
             return ",".join(f.source_cidrs) if f.source_cidrs else "+dc/world"
         address = source_address(vms[f.src][1], vms[f.dst][1])
@@ -395,7 +395,7 @@ class Firewall(pulumi.ComponentResource):
         return str(address)
 
     @staticmethod
-    def _router_rules(t: Tenant | None, vm: Vm | Container, p: Platform) -> list[px.firewall.RulesLegacyRuleArgs]:
+    def _router_rules(t: TenantSpec | None, vm: Vm | Container, p: Platform) -> list[px.firewall.RulesLegacyRuleArgs]:
         """Routers forward their clients' traffic: it arrives on their NICs addressed to someone else. What is
         addressed to the router itself is dropped here, after the flows into it that are allowed above."""
         own_public = ",".join(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from model.models import AccessProfile
-from model.platform import Tenant
+from model.platform import TenantSpec
 
 # setup B: the provider creates VMs and assigns them "immutably"; the tenant may power them, use the console,
 # insert ISOs from its own storage and look at them - never change CPU, memory, disks or NICs.
@@ -57,7 +57,7 @@ class RoleGrant:
     paths: tuple[str, ...]
 
 
-def grants(tenant: Tenant) -> list[RoleGrant]:
+def grants(tenant: TenantSpec) -> list[RoleGrant]:
     """The roles and ACL paths of a tenant's group: only the tenant's own pool, zone and datastores."""
     pool = RoleGrant("vm-operator", OPERATOR_VM, (f"/pool/{tenant.pool_id}",))
     if tenant.access is AccessProfile.OPERATOR:

@@ -14,7 +14,7 @@ import ipaddress
 from model.containers import Container
 from model.errors import Problem
 from model.models import StackSettings
-from model.platform import Tenant, Vm, Vnet
+from model.platform import TenantSpec, Vm, Vnet
 from render.dhcp import DhcpLan, DhcpServer, StaticLease, validate_dhcp
 
 
@@ -25,7 +25,7 @@ def _guests_on(
     return [(g, n.mac, n.ipv4.ip) for g in guests for n in g.nics if n.bridge == vnet.id and n.ipv4 is not None]
 
 
-def check_dhcp(t: Tenant, settings: StackSettings) -> list[Problem]:
+def check_dhcp(t: TenantSpec, settings: StackSettings) -> list[Problem]:
     """Every problem of the tenant's DHCP ranges, at `vnets[i].dhcp...` with a fix."""
     problems: list[Problem] = []
     for i, vnet in enumerate(t.vnets):
@@ -87,7 +87,7 @@ def check_dhcp(t: Tenant, settings: StackSettings) -> list[Problem]:
     return problems
 
 
-def check_dhcp_server(t: Tenant, settings: StackSettings) -> list[Problem]:
+def check_dhcp_server(t: TenantSpec, settings: StackSettings) -> list[Problem]:
     """The renderer's own check of the server the ranges make (render/dhcp.py `validate_dhcp`): a safety net, run
     only once every other problem is gone (a duplicate guest address would otherwise show here again)."""
     server = dhcp_server(t, settings)
@@ -100,7 +100,7 @@ def check_dhcp_server(t: Tenant, settings: StackSettings) -> list[Problem]:
     return []
 
 
-def dhcp_server(t: Tenant, settings: StackSettings) -> DhcpServer | None:
+def dhcp_server(t: TenantSpec, settings: StackSettings) -> DhcpServer | None:
     """The tenant router's DHCP server (render/dhcp.py input), or None when no VNet declares a range."""
     served = [v for v in t.vnets if v.dhcp is not None]
     if t.proxy is None or not served:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from model.errors import Problem
 from model.models import StackSettings
-from model.platform import Platform, Tenant
+from model.platform import Platform, TenantSpec
 
 CONFIG_NAMESPACE = "proxcloud"
 AUTO_BAND = (1000, 9_999_999)  # tenant number (1-9999) * 1000 + slot (1-99)
@@ -80,7 +80,7 @@ def drill_guests(platform: Platform) -> tuple[list[DrillGuest], list[tuple[str, 
     return sorted(guests, key=lambda d: d.vm_id), skipped
 
 
-def check_drill(tenants: list[Tenant], settings: StackSettings, config_file: str) -> list[Problem]:
+def check_drill(tenants: list[TenantSpec], settings: StackSettings, config_file: str) -> list[Problem]:
     """The drill's settings against the nodes, the backup window and every VM ID of the stack."""
     b = settings.backup
     d = b.restore_drill if b is not None else None

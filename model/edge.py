@@ -10,9 +10,8 @@ import ipaddress
 
 from model.errors import Problem
 from model.models import VXLAN_OVERHEAD, StackSettings, TenantFile
-from model.platform import EdgePlan, Forward, HostedNet, Nic, Secondary, Tenant, Vm
-from render.router import HostedNet as RouterNet
-from render.router import Port, PortForward, RouterSpec, SecondaryAddress, validate_router
+from model.platform import EdgePlan, Forward, HostedNet, Nic, Secondary, TenantSpec, Vm
+from render.router import Port, PortForward, RouterLink, RouterSpec, SecondaryAddress, validate_router
 
 # Interface names inside the edge VM. PVE's NoCloud network-config names each NIC that has an ip config `eth<N>`
 # by its MAC (qemu-server PVE/QemuServer/Cloudinit.pm `nocloud_network`), and cloud-init renames the NIC to it: the
@@ -21,7 +20,7 @@ from render.router import Port, PortForward, RouterSpec, SecondaryAddress, valid
 PUBLIC_NIC, TRANSIT_NIC = "eth0", "ens19"
 
 
-def _hosted(tenants: list[Tenant], transit: str) -> list[HostedNet]:
+def _hosted(tenants: list[TenantSpec], transit: str) -> list[HostedNet]:
     out = []
     for t in tenants:
         for vm in t.vms:
@@ -34,7 +33,7 @@ def _hosted(tenants: list[Tenant], transit: str) -> list[HostedNet]:
 
 
 def resolve_edge(
-    tenants: list[Tenant], files: dict[str, TenantFile], settings: StackSettings, config_file: str
+    tenants: list[TenantSpec], files: dict[str, TenantFile], settings: StackSettings, config_file: str
 ) -> tuple[EdgePlan | None, list[Problem]]:
     """files: tenant name -> its parsed file (forwards and public_ipv4 are read from there)."""
     e = settings.edge
@@ -140,7 +139,7 @@ def router_spec(plan: EdgePlan, settings: StackSettings) -> RouterSpec:
         public_ipv6=str(e.public_ipv6),
         gateway6=str(e.gateway6),
         internal_nic=TRANSIT_NIC,
-        hosted=tuple(RouterNet(h.name, h.vlan, str(h.ipv4), str(h.ipv6), str(h.vm_link_local)) for h in plan.hosted),
+        hosted=tuple(RouterLink(h.name, h.vlan, str(h.ipv4), str(h.ipv6), str(h.vm_link_local)) for h in plan.hosted),
         forwards=tuple(PortForward(f.proto, f.public_port, str(f.target), f.target_port) for f in plan.forwards),
         secondaries=tuple(
             SecondaryAddress(str(s.address), str(s.target), (Port("tcp", 80), Port("tcp", 443)))

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from model.containers import Container
-from model.platform import Platform, Tenant, Vm
+from model.platform import Platform, TenantSpec, Vm
 from services import KINDS, present
 
 Guest = Vm | Container
@@ -61,7 +61,7 @@ def source_address(src: Guest, dst: Guest) -> ipaddress.IPv4Address | None:
     return lan[0].ipv4.ip if lan and dst_lan else None  # type: ignore[union-attr]
 
 
-def tenant_flows(t: Tenant) -> list[Flow]:
+def tenant_flows(t: TenantSpec) -> list[Flow]:
     """The flows into a tenant's guests: by role, and its declared forwards (from the internet)."""
     flows: list[Flow] = []
     for dst in t.guests:
@@ -76,7 +76,7 @@ def tenant_flows(t: Tenant) -> list[Flow]:
     return flows
 
 
-def dhcp_flows(t: Tenant) -> list[Flow]:
+def dhcp_flows(t: TenantSpec) -> list[Flow]:
     """DHCP and DNS between a tenant's router (its proxy) and the hosts of every VNet that declares a DHCP range.
 
     A client has no address until it has a lease: its requests come from 0.0.0.0 to the broadcast address, and the

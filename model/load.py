@@ -20,7 +20,7 @@ from model.errors import Problem, SpecError
 from model.files import path_text, read_yaml
 from model.guests import Guest
 from model.notifications import check_notifications
-from model.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
+from model.platform import DhcpPool, Nic, Platform, TenantSpec, Vm, Vnet
 from model.settings import SECRET_CONFIG_KEYS, VXLAN_OVERHEAD, StackSettings
 from model.tenant import VNIS_PER_TENANT, TenantFile
 from model.types import HOST_NAME, PATH, Invalid
@@ -462,12 +462,12 @@ def _resolve_containers(
     return out, problems
 
 
-def proxy_hosts(tf: TenantFile | Tenant, domain: str) -> list[tuple[str, str]]:
+def proxy_hosts(tf: TenantFile | TenantSpec, domain: str) -> list[tuple[str, str]]:
     """(host name, field) of every route the tenant's proxy serves, in the order the proxy gets them."""
     return [(r.route.host, r.field) for r in routes(tf, domain)] if tf.proxy is not None else []
 
 
-def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[Tenant, list[Problem]]:
+def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tuple[TenantSpec, list[Problem]]:
     problems: list[Problem] = []
     limit = settings.underlay.mtu - VXLAN_OVERHEAD
     mtu = tf.zone.mtu if tf.zone.mtu is not None else limit
@@ -514,7 +514,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
             "host name",
             "the proxy routes each host name to one upstream: give each service its own host name",
         )
-    tenant = Tenant(
+    tenant = TenantSpec(
         name=tf.name,
         number=tf.number,
         description=tf.description,
@@ -576,7 +576,7 @@ def _overlaps(networks: list[tuple[ipaddress.IPv4Network, str, str]], fixed_file
 
 
 def check_platform(
-    tenants: list[Tenant], settings: StackSettings, config_file: str, known: Iterable[str] | None = None
+    tenants: list[TenantSpec], settings: StackSettings, config_file: str, known: Iterable[str] | None = None
 ) -> list[Problem]:
     """Rules across all tenants of one stack (one cluster). `known`: every tenant name this stack reads (files
     with problems of their own too), so that nothing is blamed on their absence."""
@@ -827,7 +827,7 @@ def load_platform(
     settings, problems = _settings(config, config_file)
     shown_dir, folder, folder_problems = _tenant_folder(config, settings, project_dir, config_file)
     problems += folder_problems
-    tenants: list[Tenant] = []
+    tenants: list[TenantSpec] = []
     parsed: dict[str, TenantFile] = {}
     stems: set[str] = set()
     if folder is not None:

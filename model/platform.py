@@ -123,7 +123,7 @@ def source_field(source: str, fields: tuple[tuple[str, str], ...], attribute: st
 
 
 @dataclass(frozen=True)
-class Tenant:
+class TenantSpec:
     """One tenant, with the PVE object ids it owns."""
 
     name: str
@@ -182,9 +182,6 @@ class Tenant:
         return f"{self.name}-{purpose}"
 
 
-TenantSpec = Tenant  # the name components use, beside their own Tenant component
-
-
 @dataclass(frozen=True)
 class HostedNet:
     """A VLAN on the transit VNet: a /30 between the provider edge and one VM, and a /64 routed to the VM."""
@@ -238,7 +235,7 @@ class Platform:
     project: str
     stack: str
     settings: StackSettings
-    tenants: tuple[Tenant, ...]
+    tenants: tuple[TenantSpec, ...]
     edge: EdgePlan | None = None
 
     @property

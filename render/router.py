@@ -56,8 +56,9 @@ class Port:
 
 
 @dataclass(frozen=True)
-class HostedNet:
-    """A hosted VM's (or a tenant edge's) link: its own VLAN on the internal NIC, an RFC 1918 /30 and a /64.
+class RouterLink:
+    """The router's view of one link (a hosted VM's model.platform.HostedNet, or a tenant edge's): its own VLAN on
+    the internal NIC, an RFC 1918 /30 and a /64.
 
     The router takes the first address of the /30 (the gateway), the VM the second. The /64 is routed to the VM's
     link-local address `vm_link_local`; the router's IPv6 address on the link is `EDGE_LINK_LOCAL`.
@@ -100,33 +101,33 @@ class RouterSpec:
     public_ipv6: str  # interface form, e.g. 2001:db8::10/64
     gateway6: str
     internal_nic: str
-    hosted: tuple[HostedNet, ...]
+    hosted: tuple[RouterLink, ...]
     forwards: tuple[PortForward, ...] = ()
     secondaries: tuple[SecondaryAddress, ...] = ()
     admin_from: tuple[str, ...] = ()  # networks allowed to SSH to the router itself
     serve_http: bool = True  # the edge's own reverse proxy listens on 80/443 of the primary address
 
 
-def vlan_link(net: HostedNet) -> str:
+def vlan_link(net: RouterLink) -> str:
     """The VLAN interface name (<= 15 characters, as Linux requires)."""
     return f"vlan{net.vlan}"
 
 
-def gateway4(net: HostedNet) -> ipaddress.IPv4Interface:
+def gateway4(net: RouterLink) -> ipaddress.IPv4Interface:
     n = ipaddress.IPv4Network(net.ipv4)
     return ipaddress.IPv4Interface(f"{n.network_address + 1}/{n.prefixlen}")
 
 
-def vm_address4(net: HostedNet) -> ipaddress.IPv4Address:
+def vm_address4(net: RouterLink) -> ipaddress.IPv4Address:
     return ipaddress.IPv4Network(net.ipv4).network_address + 2
 
 
-def gateway6(net: HostedNet) -> ipaddress.IPv6Interface:
+def gateway6(net: RouterLink) -> ipaddress.IPv6Interface:
     """The router's IPv6 address on the link (the VM's gateway): the fixed link-local, never one of the /64."""
     return ipaddress.IPv6Interface(f"{EDGE_LINK_LOCAL}/{LINK_LOCAL_64.prefixlen}")
 
 
-def vm_address6(net: HostedNet) -> ipaddress.IPv6Address:
+def vm_address6(net: RouterLink) -> ipaddress.IPv6Address:
     """The address cloud-init configures on the VM (as a /128: the rest of the /64 is the VM's to use)."""
     return ipaddress.IPv6Network(net.ipv6).network_address + 2
 

@@ -46,7 +46,7 @@ class ServiceKind:
     """One kind of service a tenant file may ask for, under the key `key`.
 
     The callables take the tenant's file (`model.tenant.TenantFile`) or the resolved tenant
-    (`model.platform.Tenant`); both give the service's settings as `getattr(t, key)` (None when absent).
+    (`model.platform.TenantSpec`); both give the service's settings as `getattr(t, key)` (None when absent).
     """
 
     key: str

@@ -20,8 +20,8 @@ import pytest
 
 from render.router import (
     EDGE_LINK_LOCAL,
-    HostedNet,
     PortForward,
+    RouterLink,
     SecondaryAddress,
     gateway4,
     gateway6,
@@ -447,15 +447,15 @@ def test_networkd_carries_public_addresses_gateways_and_vlans() -> None:
         ({"forwards": (PortForward("sctp", 2222, "10.100.0.2"),)}, "tcp or udp"),
         ({"secondaries": (SecondaryAddress("203.0.113.10", "10.100.0.6"),)}, "primary address"),
         ({"secondaries": (SecondaryAddress("203.0.113.21", "10.200.0.2"),)}, "not the VM address"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/29", "2001:db8:1:1::/64", V1_LL),)}, "RFC 1918 /30"),
-        ({"hosted": (HostedNet("a", 5, "100.64.0.0/30", "2001:db8:1:1::/64", V1_LL),)}, "RFC 1918 /30"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/56", V1_LL),)}, "must be a /64"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8::/64", V1_LL),)}, "overlaps 2001:db8::/64"),
+        ({"hosted": (RouterLink("a", 5, "10.0.0.0/29", "2001:db8:1:1::/64", V1_LL),)}, "RFC 1918 /30"),
+        ({"hosted": (RouterLink("a", 5, "100.64.0.0/30", "2001:db8:1:1::/64", V1_LL),)}, "RFC 1918 /30"),
+        ({"hosted": (RouterLink("a", 5, "10.0.0.0/30", "2001:db8:1::/56", V1_LL),)}, "must be a /64"),
+        ({"hosted": (RouterLink("a", 5, "10.0.0.0/30", "2001:db8::/64", V1_LL),)}, "overlaps 2001:db8::/64"),
         (
             {
                 "hosted": (
-                    HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", V1_LL),
-                    HostedNet("b", 5, "10.0.0.4/30", "2001:db8:2::/64", V2_LL),
+                    RouterLink("a", 5, "10.0.0.0/30", "2001:db8:1::/64", V1_LL),
+                    RouterLink("b", 5, "10.0.0.4/30", "2001:db8:2::/64", V2_LL),
                 )
             },
             "vlan 5 is already used",
@@ -463,15 +463,15 @@ def test_networkd_carries_public_addresses_gateways_and_vlans() -> None:
         (
             {
                 "hosted": (
-                    HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", V1_LL),
-                    HostedNet("b", 6, "10.0.0.0/30", "2001:db8:2::/64", V2_LL),
+                    RouterLink("a", 5, "10.0.0.0/30", "2001:db8:1::/64", V1_LL),
+                    RouterLink("b", 6, "10.0.0.0/30", "2001:db8:2::/64", V2_LL),
                 )
             },
             "overlaps 10.0.0.0/30",
         ),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "2001:db8:1::2"),)}, "vm_link_local"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "fe80::1"),)}, "not the edge's fe80::1"),
-        ({"hosted": (HostedNet("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "fe80:1::5"),)}, "in fe80::/64"),
+        ({"hosted": (RouterLink("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "2001:db8:1::2"),)}, "vm_link_local"),
+        ({"hosted": (RouterLink("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "fe80::1"),)}, "not the edge's fe80::1"),
+        ({"hosted": (RouterLink("a", 5, "10.0.0.0/30", "2001:db8:1::/64", "fe80:1::5"),)}, "in fe80::/64"),
         ({"gateway4": "198.51.100.1"}, "not in the public network"),
         ({"internal_nic": "ens18"}, "different interfaces"),
     ],
