@@ -20,6 +20,7 @@ from components.restore_drill import RestoreDrill, RestoreDrillArgs
 from components.sdn import SdnApply, SdnApplyArgs, after_sdn, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs
+from components.tenant_storage import TenantStorage, TenantStorageArgs
 from model.drill import drill_guests
 from model.errors import SpecError
 from model.load import load_platform
@@ -72,12 +73,17 @@ applier = sdn.apply(sdn_objects)
 image_ids = after_sdn(image_ids, applier)
 needs_setup = bool(containers) or any(t.zabbix or t.logging for t in platform.tenants)
 routers = platform.edge is not None or any(t.proxy for t in platform.tenants)
-node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers else ""
+node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers or platform.tenants else ""
 setup = GuestSetup(settings, after_sdn(template_ids, applier), image_ids, node_key) if needs_setup else None
 if edge is not None:
     edge.add_router(image_ids, node_key)
 for tenant in tenants.values():
     tenant.add_guests(image_ids, setup, edge.ready if edge is not None else None, node_key)
+# Each tenant's own ISO and disk storages on its quota-bounded dataset (issue 14 findings 3 and 7).
+tenant_storages = {
+    t.name: TenantStorage(f"{t.name}-storage", TenantStorageArgs(t, settings, tenants[t.name].pool, node_key))
+    for t in platform.tenants
+}
 
 monitoring = {
     t.name: MonitoringStack(

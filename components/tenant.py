@@ -103,7 +103,7 @@ class Tenant(pulumi.ComponentResource):
             )
             passwords[u.user_id] = secret
         self.roles, self.acls = {}, []
-        for grant in grants(t):
+        for grant in grants(t, backups=args.settings.backup is not None):
             role = px.RoleLegacy(
                 f"{name}-role-{grant.purpose}",
                 role_id=t.role_id(grant.purpose),

@@ -152,6 +152,7 @@ class Tenant:
     extras: ExtrasSpec | None = None
     logging: LoggingSpec | None = None
     retiring: bool = False  # protection cleared on the next `up`, before the file is removed
+    storage_quota_gb: int = 200  # TenantFile.storage_quota_gb: the quota of its own storages (model/storage.py)
 
     @property
     def guests(self) -> tuple[Vm | Container, ...]:

@@ -173,8 +173,8 @@ def test_a_storage_over_its_allowance(cluster, pbs, fakepve_cafile, plan_dev) ->
     )
     audit = run(cluster, pbs, fakepve_cafile, plan_dev)
     assert messages(audit, Category.USAGE) == [
-        f"tenant hosting: backups and ISOs take {BACKUP_GB + 145} GB on pbs-hosting, over its allowance of 150 GB "
-        "(backup_allowance_gb): prune or agree a larger allowance"
+        f"tenant hosting: backups and ISOs take {BACKUP_GB + 145} GB on pbs-hosting, hosting-iso, over its "
+        "allowance of 150 GB (backup_allowance_gb): prune or agree a larger allowance"
     ]
 
 
