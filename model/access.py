@@ -55,6 +55,11 @@ ISO_USER = ("Datastore.AllocateTemplate", "Datastore.Audit")
 # (pve-manager PVE/API2/VZDump.pm vzdump), a restore check_volume_access on the archive (backup: AllocateSpace on
 # the storage and VM.Backup on its owner /vms/<id>), listing Datastore.Audit or AllocateSpace (Content.pm index).
 BACKUP_USER = ("Datastore.AllocateSpace", "Datastore.Audit")
+# Telegraf's proxmox input reads the node's guest lists, each guest's status/current and config: VM.Audit on the
+# tenant's pool is all (proofs/tenancy.py _monitoring cites telegraf plugins/inputs/proxmox/proxmox.go; its
+# GET /nodes/{node}/dns without Sys.Audit is a 403 Telegraf ignores). No Sys.Audit on /nodes/<n> (issue 14 finding 1:
+# GET /nodes/{n}/report shows every guest's config), no PVEAuditor (it also reads the pool's storages).
+TELEGRAF = ("VM.Audit",)
 # issue 14 finding 5: these pass RPCEnvironment.pm check_perm_modify (ACL delegation) or edit storages or pools:
 # never granted to a tenant (tests/model/test_access.py).
 NEVER_GRANTED = ("Permissions.Modify", "Datastore.Allocate", "Pool.Allocate", "Sys.Modify", "SDN.Allocate")
