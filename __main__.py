@@ -131,7 +131,8 @@ if settings.backup is not None:
             protect=settings.protect_stateful,
             notification_system=notify is not None,
         ),
-        opts=pulumi.ResourceOptions(depends_on=[t.pool for t in tenants.values()]),  # jobs select the pools
+        # jobs select the pools (the tenants' and their managed pools)
+        opts=pulumi.ResourceOptions(depends_on=[p for t in tenants.values() for p in (t.pool, *t.managed)]),
     )
     if settings.backup.restore_drill is not None:
         RestoreDrill(

@@ -12,6 +12,7 @@ import pulumi_random as random
 from components.container import LxcContainer
 from components.edge import ReverseProxy, ReverseProxyArgs
 from components.humhub import HumHubStack, HumHubStackArgs
+from components.managed_pool import managed_pool_of
 from components.services import Extras, GuestSetup, LoggingStack, WordPressStack, ZabbixStack
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
@@ -20,6 +21,7 @@ from model.containers import Container
 from model.dhcp import dhcp_server
 from model.models import StackSettings
 from model.platform import Platform, TenantSpec, Vm
+from model.storage import managed, managed_pool
 from render.cloudinit import CloudConfig, render_user_data
 from render.edge import Route
 
@@ -73,6 +75,7 @@ class Tenant(pulumi.ComponentResource):
         t = args.tenant
         # The facts proofs and reviews read off the graph (the Tenant's registered inputs).
         facts = {"access": str(t.access), "pool": t.pool_id, "zone": t.zone_id, "group": t.group_id}
+        facts |= {"managed": managed_pool(t.name)} if managed(t) else {}
         super().__init__("proxcloud:index:Tenant", name, facts, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.pool = px.PoolLegacy(
@@ -81,6 +84,7 @@ class Tenant(pulumi.ComponentResource):
             comment=t.description,
             opts=pulumi.ResourceOptions(parent=self, protect=args.settings.protect_stateful and not t.retiring),
         )
+        self.managed_pool = managed_pool_of(self, name, t, args.settings.protect_stateful)  # findings 2, 6
         self.group = px.GroupLegacy(
             f"{name}-group", group_id=t.group_id, comment=f"people of tenant {t.name}", opts=child
         )
@@ -255,9 +259,14 @@ class Tenant(pulumi.ComponentResource):
             self.zabbix.install_agents(guests)
 
     @property
+    def managed(self) -> list[pulumi.Resource]:
+        """The managed pool (components/managed_pool.py), if any: its guests are created into it."""
+        return [self.managed_pool] if self.managed_pool is not None else []
+
+    @property
     def lan_waits(self) -> list[pulumi.Resource]:
         """What a guest on the tenant's own VNets waits for: the pool, and its router (the proxy) routing."""
-        return [self.pool, *([self.proxy.ready] if self.proxy is not None else [])]
+        return [self.pool, *self.managed, *([self.proxy.ready] if self.proxy is not None else [])]
 
     def waits_for(self, guest: Vm | Container) -> list[pulumi.Resource]:
         """What `guest` must wait for before it is created: the tenant's pool (PVE's create checks that it exists)
@@ -266,7 +275,8 @@ class Tenant(pulumi.ComponentResource):
         (components/readiness.py). The proxy never waits for itself."""
         if self._args.tenant.proxy is not None and guest.name == self._args.tenant.proxy.name:
             wan = guest.nics[-1]
-            return [self.pool, *([self._edge_ready] if wan.vlan is not None and self._edge_ready else [])]
+            edge = [self._edge_ready] if wan.vlan is not None and self._edge_ready else []
+            return [self.pool, *self.managed, *edge]
         if guest.nics[0].vlan is not None:
             return [self.pool, *([self._edge_ready] if self._edge_ready is not None else [])]
         return self.lan_waits

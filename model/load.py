@@ -28,6 +28,7 @@ from model.models import (
 )
 from model.notifications import check_notifications
 from model.platform import DhcpPool, Nic, Platform, Tenant, Vm, Vnet
+from model.storage import managed_pool
 from model.types import HOST_NAME, PATH, Invalid
 from render.router import EDGE_LINK_LOCAL
 
@@ -355,7 +356,9 @@ def _resolve_vms(
                 stateful=v.stateful,
                 protect=not tf.retiring and (v.protect or (settings.protect_stateful and v.stateful)),
                 description=v.description,
-                pool_id=tf.name,
+                # issue 14 findings 2, 6: the router and the monitoring VMs (provider credentials, the transit VNet,
+                # a provider-managed firewall) in the provider's pool for the tenant, not the tenant's own
+                pool_id=managed_pool(tf.name) if is_proxy or g.field.startswith("monitoring.") else tf.name,
                 stateless_reason=v.stateless_reason,
                 keep_apart_from=tuple(v.keep_apart_from),
                 source=g.field,

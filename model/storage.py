@@ -54,6 +54,11 @@ def backup_storage(tenant: str) -> str:
     return f"pbs-{tenant}"
 
 
+def managed(t: Tenant) -> bool:
+    """The provider manages guests for `t` (its proxy, its monitoring VMs): it needs the pool `<t>-managed`."""
+    return any(vm.pool_id == managed_pool(t.name) for vm in t.vms)
+
+
 def own_storages(t: Tenant) -> tuple[str, ...]:
     """The storages the program creates for `t`: ISO storage always, disk storage for self-service."""
     return (iso_storage(t.name), *((disk_storage(t.name),) if t.access is AccessProfile.SELF_SERVICE else ()))

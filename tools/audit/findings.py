@@ -73,6 +73,8 @@ class Ownership:
         owner = owner_of(plan)
         for t in plan.by_type(TENANT):
             own.pools[t.inputs["pool"]] = t.name
+            if t.inputs.get("managed"):  # the provider's pool for the tenant's managed guests: still its ground
+                own.pools[t.inputs["managed"]] = t.name
             own.groups[t.inputs["group"]] = t.name
             own.zones[t.inputs["zone"]] = t.name
             if t.name in numbers:
