@@ -6,6 +6,7 @@ The audit token holds exactly PVEAuditor on / in the fake, so fakepve hides and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.proofs.graph import reg
 from tests.tools.fakepve_audit import (
     AUDIT_TOKEN,
     DEPLOY_USER,
@@ -139,6 +141,19 @@ def test_a_vm_on_an_id_the_spec_allocates_to_another_tenant(cluster, pbs, fakepv
         "community) of tenant community",
         "VM id 1050 is held by qemu 'beta-next' in pool -; ids 1001-1099 are tenant alpha's (number * 1000 + slot)",
     ]
+
+
+def test_a_vm_on_the_providers_drill_scratch_ids(cluster, pbs, fakepve_cafile, plan_dev) -> None:
+    """Issue 14 finding 4: the provider's own ids (the restore drill's scratch range) are watched too; the twin
+    without a drill in the plan reports the same guest as an extra guest only."""
+    drill = reg("proxcloud:index:RestoreDrill", "restore-drill", scratch_ids=[999999900, 999999909])
+    with_drill = dataclasses.replace(plan_dev, resources=[*plan_dev.resources, drill])
+    cluster.add_vm(999999901, "alpha-box", node="pve-dev", config={"cores": 1, "memory": "512"})
+    assert messages(run(cluster, pbs, fakepve_cafile, with_drill), Category.SQUAT) == [
+        "VM id 999999901 is held by qemu 'alpha-box' in pool -; ids 999999900-999999909 are the provider's restore "
+        "drill scratch ids (unless the drill is running now)"
+    ]
+    assert messages(run(cluster, pbs, fakepve_cafile, plan_dev), Category.SQUAT) == []
 
 
 def test_an_edited_firewall_rule(cluster, pbs, fakepve_cafile, plan_dev) -> None:
