@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PIP_EXTRA := $(foreach f,$(sort $(wildcard deps/pip-*.txt)),-r $(f))
 APT_LISTS := $(sort $(wildcard deps/apt-*.txt))
 
-.PHONY: plan diff test lint unit system-deps bench schema report audit clean
+.PHONY: plan diff test test-fast lint unit system-deps bench schema report audit clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard deps/pip-*.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ test: $(VENV)/.installed system-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
+
+## make test-fast: ruff and every test but the system and slow ones (chroots, namespace labs, daemons; the tests
+## that plan the program again), about a minute; `make test` still runs them all.
+test-fast: $(VENV)/.installed system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -q -m "not system and not slow"
 
 ## System packages the validators need (cloud-init, nginx, caddy, debootstrap, ...), from deps/apt-*.txt,
 ## and the npm packages of deps/npm-*/ (TypeScript + @grafana/schema), from their lockfiles.

@@ -11,13 +11,14 @@ from components.config import namespace_config, pve_api_url
 from components.container import ContainerTemplate, ContainerTemplateArgs
 from components.edge import ProviderEdge, ProviderEdgeArgs
 from components.firewall import Firewall, FirewallArgs
+from components.guest_exec import AdminKeys, AdminKeysArgs, node_ssh
 from components.ha import HighAvailability, HighAvailabilityArgs
 from components.images import CloudImage, CloudImageArgs
 from components.monitoring import MonitoringStack, MonitoringStackArgs
 from components.outputs import stack_outputs
 from components.pve_notifications import Notifications, NotificationsArgs
 from components.restore_drill import RestoreDrill, RestoreDrillArgs
-from components.sdn import SdnApply, SdnApplyArgs, after_sdn, sdn_fingerprint
+from components.sdn import SdnApply, SdnApplyArgs, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs
 from components.tenant_storage import TenantStorage, TenantStorageArgs
@@ -43,16 +44,6 @@ secrets = pulumi.Config("proxcloud")
 sdn = SdnApply("sdn", SdnApplyArgs(fingerprint=sdn_fingerprint(platform)))
 vms = [vm for t in platform.tenants for vm in t.vms] + ([platform.edge.vm] if platform.edge else [])
 containers = [c for t in platform.tenants for c in t.containers]
-image_ids, template_ids = {}, {}
-if vms and settings.image is not None:
-    image = CloudImage("debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms]))
-    image_ids = image.file_ids
-if containers and settings.container_template is not None:
-    template = ContainerTemplate(
-        "debian12-lxc",
-        ContainerTemplateArgs(template_spec(settings), settings.datastores.images, [c.node for c in containers]),
-    )
-    template_ids = template.file_ids
 
 # Phase 1: identities, pools and SDN objects; then the one SDN apply of the stack.
 ops_key = secrets.require_secret("opsSshPrivateKey") if any(t.proxy for t in platform.tenants) else ""
@@ -68,13 +59,28 @@ if platform.edge is not None:
     sdn_objects += edge.sdn_objects
 applier = sdn.apply(sdn_objects)
 
-# Phase 2: guests. Their image/template ids carry the apply, so no guest starts before its VNets exist; routers
-# come first, and each guest waits for the routers its first boot needs (components/readiness.py).
-image_ids = after_sdn(image_ids, applier)
+# Phase 2: guests. The image and template downloads depend on the apply, and every guest takes a download's id,
+# so no guest starts before its VNets exist - by dependency, never by the applier's id, which is unknown in
+# preview whenever SDN changes (components/images.py). Routers come first, and each guest waits for the routers
+# its first boot needs (components/readiness.py).
+image_ids, template_ids = {}, {}
+if vms and settings.image is not None:
+    image = CloudImage(
+        "debian12", CloudImageArgs(settings.image, settings.datastores.images, [v.node for v in vms], [applier])
+    )
+    image_ids = image.file_ids
+if containers and settings.container_template is not None:
+    template = ContainerTemplate(
+        "debian12-lxc",
+        ContainerTemplateArgs(
+            template_spec(settings), settings.datastores.images, [c.node for c in containers], [applier]
+        ),
+    )
+    template_ids = template.file_ids
 needs_setup = bool(containers) or any(t.zabbix or t.logging for t in platform.tenants)
 routers = platform.edge is not None or any(t.proxy for t in platform.tenants)
 node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers or platform.tenants else ""
-setup = GuestSetup(settings, after_sdn(template_ids, applier), image_ids, node_key) if needs_setup else None
+setup = GuestSetup(settings, template_ids, image_ids, node_key) if needs_setup else None
 if edge is not None:
     edge.add_router(image_ids, node_key)
 for tenant in tenants.values():
@@ -100,6 +106,9 @@ machines.update({name: c.container for t in tenants.values() for name, c in t.co
 if edge is not None and platform.edge is not None:
     machines[platform.edge.vm.name] = edge.router.machine
 Firewall("firewall", FirewallArgs(platform, machines, applier))
+if machines:  # day 2: a changed proxcloud:adminSshKeys reaches running guests (first-boot input never replaces them)
+    key = secrets.require_secret("nodeSshPrivateKey") if isinstance(node_key, str) else node_key
+    AdminKeys("admin-keys", AdminKeysArgs([*vms, *containers], machines, settings, key))
 
 # PVE's notification system: the admins' SMTP target and what reaches them (failures only).
 notify = None
@@ -130,6 +139,7 @@ if settings.backup is not None:
             else None,
             protect=settings.protect_stateful,
             notification_system=notify is not None,
+            node=node_ssh(settings, platform.node_names[0], secrets.require_secret("nodeSshPrivateKey")),
         ),
         # jobs select the pools (the tenants' and their managed pools)
         opts=pulumi.ResourceOptions(depends_on=[p for t in tenants.values() for p in (t.pool, *t.managed)]),

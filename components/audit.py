@@ -16,6 +16,15 @@ import pulumi_proxmoxve as px
 AUDITOR = "PVEAuditor"
 
 
+def token_acl_options(token: px.user.Token, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """An ACL entry of a token goes with the token: PVE drops the ACL entries of a token that no longer exists
+    when it next reads user.cfg (pve-access-control src/PVE/AccessControl.pm parse_user_config: "ignore invalid
+    acl token"), so a rotated token would have no privileges while the Acl resource, its inputs unchanged, stays.
+    `replace_with` replaces the entry whenever the token is replaced, deleted first (its id - path, role, token -
+    is fixed: PUT /access/acl is idempotent and the old delete would remove the new entry)."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replace_with=[token], delete_before_replace=True))
+
+
 @dataclass
 class AuditPrincipalArgs:
     """Inputs of AuditPrincipal."""
@@ -51,14 +60,20 @@ class AuditPrincipal(pulumi.ComponentResource):
             token_name=args.token_name,
             privileges_separation=True,
             comment="make audit: read-only (PVEAuditor on /)",
-            opts=child,
+            # The token id is fixed (bpg fwprovider/access/resource_user_token.go: user_id and token_name
+            # RequiresReplace, id `<user_id>!<token_name>`): a rotation (`pulumi up --replace`) must delete the
+            # old token before creating the new one, or the create fails with "already exists".
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.token_id = f"{args.user_id}!{args.token_name}"
         # With privilege separation the token holds what both its own ACL and its user's grant (the intersection).
         after = pulumi.ResourceOptions(parent=self, depends_on=[self.token])
         self.acls = [
-            px.Acl(f"{name}-{who}-root", path="/", role_id=AUDITOR, propagate=True, **principal, opts=after)
-            for who, principal in (("user", {"user_id": self.user.user_id}), ("token", {"token_id": self.token_id}))
+            px.Acl(f"{name}-{who}-root", path="/", role_id=AUDITOR, propagate=True, **principal, opts=opts_)
+            for who, principal, opts_ in (
+                ("user", {"user_id": self.user.user_id}, after),
+                ("token", {"token_id": self.token_id}, token_acl_options(self.token, after)),
+            )
         ]
         self.token_value = pulumi.Output.secret(self.token.value)
         self.register_outputs({"token_id": self.token_id, "token_value": self.token_value})

@@ -15,17 +15,17 @@ On the PBS host, over SSH: the namespaces and a verify and a prune job per names
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_proxmoxve as px
 from pulumi_command import remote
 
+from components.container import NodeSsh
 from model.models import BackupSpec
 from model.platform import TenantSpec
 from model.storage import managed, managed_pool
-from render.pbs import apply_script, delete_script, tenant_jobs
+from render.pbs import apply_script, delete_script, storage_password_script, tenant_jobs
 
 
 @dataclass
@@ -48,6 +48,9 @@ class BackupPlanArgs:
     """Protect the storages (prod): their removal would orphan the backups' configuration."""
     notification_system: bool = False
     """PVE's notification system carries the jobs' failures (proxcloud:notifications): the jobs name no mailto."""
+    node: NodeSsh | None = None
+    """A PVE node to deliver a rotated password to the storages (render/pbs.py storage_password_script); without
+    it a rotation of pbsPassword reaches only the PBS jobs and the storages keep the password they were made with."""
 
 
 class BackupPlan(pulumi.ComponentResource):
@@ -78,7 +81,15 @@ class BackupPlan(pulumi.ComponentResource):
                 nodes=args.nodes,
                 encryption_key=key,
                 generate_encryption_key=None if key is not None else True,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect and not t.retiring),
+                # Set at creation only: password, encryption_key and generate_encryption_key force a replacement
+                # (bpg v0.111.1 fwprovider/storage/resource_pbs.go RequiresReplace), which would remove the storage
+                # and regenerate its key - old backups could no longer be read. A rotated password arrives through
+                # `pbs_password` below; the key is never changed by the program (docs/operations.md).
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    protect=args.protect and not t.retiring,
+                    ignore_changes=["password", "encryptionKey", "generateEncryptionKey"],
+                ),
             )
             # the tenant's pool, and the pool of the guests the provider manages for it (components/managed_pool.py):
             # one job each, the same semantics, the same PBS namespace
@@ -113,6 +124,9 @@ class BackupPlan(pulumi.ComponentResource):
                 b.pbs.verify_outdated_days,
             )
         create = apply_script(pbs_jobs, b.pbs.username, b.pbs.fingerprint)
+        # No `triggers`: pulumi-command replaces on them (its SDK sets replace_on_changes=["triggers[*]"]), and a
+        # replacement runs the new create, then the old delete, which removes every job. A change of `create`
+        # is an update instead, which runs `update`: the same script, reconciling the full set (render/pbs.py).
         self.pbs_jobs = remote.Command(
             f"{name}-pbs-jobs",
             connection=remote.ConnectionArgs(
@@ -122,9 +136,21 @@ class BackupPlan(pulumi.ComponentResource):
             update=create,
             delete=delete_script(pbs_jobs),
             stdin=password.apply(lambda p: p + "\n"),
-            triggers=[hashlib.sha256(create.encode()).hexdigest()],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.storages.values())),
         )
+        self.pbs_password = None
+        if args.node is not None:
+            n = args.node
+            script = storage_password_script([f"pbs-{t.name}" for t in args.tenants])
+            # no triggers: a new password (stdin) or a new storage (the script) is an update, which runs it again
+            self.pbs_password = remote.Command(
+                f"{name}-pbs-password",
+                connection=remote.ConnectionArgs(host=n.host, user=n.user, private_key=n.private_key),
+                create=script,
+                update=script,
+                stdin=password.apply(lambda p: p + "\n"),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.storages.values())),
+            )
         self.register_outputs(
             {
                 "storages": {k: s.resource_id for k, s in self.storages.items()},

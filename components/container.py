@@ -34,6 +34,8 @@ class ContainerTemplateArgs:
     """Datastore with the `vztmpl` content type."""
     nodes: list[str]
     """Nodes that run containers from it: one download each (the datastore is node-local)."""
+    after: Sequence[pulumi.Resource] = ()
+    """Resources the downloads (and so the containers) wait for: the SDN apply (components/images.py)."""
 
 
 class ContainerTemplate(pulumi.ComponentResource):
@@ -50,7 +52,7 @@ class ContainerTemplate(pulumi.ComponentResource):
                 "will stop at the checksum check until proxcloud:containerTemplate.checksum is set",
                 self,
             )
-        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "vztmpl", args.template)
+        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "vztmpl", args.template, args.after)
         self.file_ids = {node: f.id for node, f in self.files.items()}
         self.register_outputs({"file_ids": self.file_ids})
 
@@ -87,7 +89,8 @@ class LxcContainerArgs:
     provision_scripts: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """Step name -> rendered bash run as root inside the container, in this order, each step after the previous
     one (e.g. {"wordpress": web_script, "zabbix-agent": agent_script}). Pass a secret Output when a script carries
-    secrets. A changed script re-runs its step, so scripts must be idempotent (ours are)."""
+    secrets. A changed script re-runs its step, and so does a replaced container (the step triggers on the
+    container's id), so scripts must be idempotent (ours are)."""
     after: Sequence[pulumi.Resource] = ()
     """What the container must wait for before it is created: its pool (pve-container src/PVE/API2/LXC.pm
     `create_vm`, `check_pool_exist`) and the readiness of the routers its provisioning needs."""
@@ -166,7 +169,15 @@ class LxcContainer(pulumi.ComponentResource):
                 dns=px.ContainerLegacyInitializationDnsArgs(domain=args.domain, servers=dns),
                 user_account=px.ContainerLegacyInitializationUserAccountArgs(keys=list(c.ssh_keys)),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=c.protect, depends_on=list(args.after)),
+            # root's SSH keys are first-boot input: `user_account.keys` is ForceNew (bpg
+            # proxmoxtf/resource/container/container.go), so a key change would replace the container; later
+            # changes reach it through `pct exec` (components/guest_exec.py AdminKeys).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=c.protect,
+                depends_on=list(args.after),
+                ignore_changes=["initialization.userAccount.keys"],
+            ),
         )
         self.provision = []
         if args.provision_scripts and args.node_ssh is None:
@@ -185,6 +196,8 @@ class LxcContainer(pulumi.ComponentResource):
                 ),
                 create=pct_exec_command(c.vm_id),
                 stdin=text,
+                # a replaced container (a new resource id) is provisioned again
+                triggers=[self.container.id],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[previous]),
             )
             self.provision.append(command)

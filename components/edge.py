@@ -38,6 +38,7 @@ from render.edge import (
     npm_routes_json,
 )
 from render.natgw import with_gateway
+from render.provision import reconfigure_script
 from render.readiness import EDGE_NAT, PROXY_NAT
 from render.router import router_cloud_config
 
@@ -98,19 +99,25 @@ class ProviderEdge(pulumi.ComponentResource):
         args = self._args
         e = args.settings.edge
         assert e is not None
-        user_data = render_user_data(
-            router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
-        )
+        config = router_cloud_config(e.name, args.plan.vm.ssh_keys, router_spec(args.plan, args.settings))
+        ssh = node_ssh(args.settings, args.plan.vm.node, node_key)
         self.router = CloudInitVm(
             f"{self._name}-router",
-            CloudInitVmArgs.of(args.plan.vm, user_data, args.settings, image_file_ids, after=[self.pool]),
+            # forwards, secondaries and adminFrom change later: `reconfigure` brings them to the running router
+            CloudInitVmArgs.of(
+                args.plan.vm,
+                render_user_data(config),
+                args.settings,
+                image_file_ids,
+                after=[self.pool],
+                reconfigure=reconfigure_script("edge-router", config),
+                node_ssh=ssh,
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pool, self.transit]),
         )
         self.ready = RouterReadiness(
             f"{self._name}-ready",
-            RouterReadinessArgs(
-                args.plan.vm, self.router.machine, EDGE_NAT, node_ssh(args.settings, args.plan.vm.node, node_key)
-            ),
+            RouterReadinessArgs(args.plan.vm, self.router.machine, EDGE_NAT, ssh),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"address": str(e.public_ipv4.ip), "transit": self.transit.resource_id})
@@ -162,6 +169,8 @@ class ReverseProxy(pulumi.ComponentResource):
         wan = vm.nics[-1]
         assert wan.ipv4 is not None
         wan_address = str(wan.ipv4.ip)
+        # The routes are not first-boot input (user data is frozen, components/vm.py): the VM boots with none and
+        # `routes_applied` below delivers them, again on every change and whenever the VM is replaced.
         if p.engine is ProxyEngine.NPM:
             admin = random.RandomPassword(f"{name}-npm-admin", length=24, special=False, opts=child)
             self.admin_password = pulumi.Output.secret(admin.result)
@@ -169,7 +178,7 @@ class ReverseProxy(pulumi.ComponentResource):
                 self.admin_password.apply(
                     lambda pw: render_user_data(
                         with_gateway(
-                            npm_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email, pw),
+                            npm_edge_cloud_config(vm.name, vm.ssh_keys, (), p.acme_email, pw),
                             args.lans,
                             wan_address,
                             args.dhcp,
@@ -182,7 +191,7 @@ class ReverseProxy(pulumi.ComponentResource):
             self.admin_password = pulumi.Output.secret("")
             user_data = render_user_data(
                 with_gateway(
-                    caddy_edge_cloud_config(vm.name, vm.ssh_keys, args.routes, p.acme_email),
+                    caddy_edge_cloud_config(vm.name, vm.ssh_keys, (), p.acme_email),
                     args.lans,
                     wan_address,
                     args.dhcp,
@@ -210,7 +219,7 @@ class ReverseProxy(pulumi.ComponentResource):
             create=command,
             update=command,
             stdin=document,
-            triggers=[hashlib.sha256(document.encode()).hexdigest()],
+            triggers=[hashlib.sha256(document.encode()).hexdigest(), self.vm.machine.id],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.vm]),
         )
         self.hosts = sorted(r.host for r in args.routes)

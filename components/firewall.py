@@ -1,8 +1,17 @@
 """Firewall: the PVE firewall of the whole stack, generated from the intended flows (model/flows.py).
 
-- Cluster: firewall on, input DROP for the hosts with their management ports open to `management` only and VXLAN
-  (udp/4789) between the VTEPs; nftables (`proxmox-firewall`) on every node, which VNet rules need.
-- IP sets: `world` (everything but private ranges), `management`, `vteps`, and per tenant `t<N>-lans`.
+- Cluster: firewall on, input DROP for the hosts with their management ports open to `management` and the operators'
+  `admins-<hash>` only and VXLAN (udp/4789) between the VTEPs; nftables (`proxmox-firewall`) on every node, which
+  VNet rules need. The cluster firewall (DROP) comes after the IP sets and host rules it relies on.
+- IP sets: `world` (everything but private ranges), `management` (the underlay), `admins-<hash>` (the edge's
+  adminFrom), `vteps-<hash>`, and per tenant `t<N>-lans`. A change of an IP set's entries replaces it (bpg v0.111.1
+  proxmoxtf/resource/firewall/ipset.go `cidr` ForceNew), and the bridge would delete it first (an explicit name):
+  the sets that routine changes edit (admins: adminFrom; vteps: a node added) are therefore named after their
+  content and replaced create-before-delete - the new set exists and the host rules point at it before the old
+  one is deleted, so DROP is never in force without them. `management` keeps PVE's name (pve-firewall
+  src/PVE/Firewall.pm ruleset_create_cluster_chain: PVE opens 8006, 22, consoles and migration to the set named
+  `management`, and always adds the cluster network to it), holding only the underlay, which routine changes
+  never touch.
 - Security groups per tenant and role (`t<N>-<role>`) with the role's inbound flows, each commented with its reason.
 - Every guest: firewall on, input DROP, output ACCEPT, MAC filter; its rules insert its role's group, then its own
   flows (forwards), then what routers need (a proxy routes its tenant's egress, the edge its hosted nets').
@@ -13,6 +22,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -29,14 +39,26 @@ PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "16
 Rules = px.firewall.RulesLegacyRuleArgs
 
 
-# What reaches the PVE hosts themselves (cluster-level rules; the input policy is DROP).
+# What reaches the PVE hosts themselves (cluster-level rules; the input policy is DROP). `{admins}` and `{vteps}`
+# are the content-named IP sets (content_name).
+MANAGEMENT_PORTS = (
+    ("tcp", "8006", "PVE GUI and API for the operators"),
+    ("tcp", "22", "SSH to the nodes (operators; the provider's snippet uploads)"),
+    ("tcp", "5900:5999,3128", "VNC and SPICE consoles"),
+)
 HOST_RULES = (
-    ("tcp", "8006", "+dc/management", "PVE GUI and API for the operators"),
-    ("tcp", "22", "+dc/management", "SSH to the nodes (operators; the provider's snippet uploads)"),
-    ("tcp", "5900:5999,3128", "+dc/management", "VNC and SPICE consoles"),
-    ("udp", "4789", "+dc/vteps", "VXLAN between the nodes' tunnel ends"),
+    *((proto, port, "+dc/management", why) for proto, port, why in MANAGEMENT_PORTS),
+    *((proto, port, "+dc/{admins}", f"{why}, from the edge's adminFrom") for proto, port, why in MANAGEMENT_PORTS),
+    ("udp", "4789", "+dc/{vteps}", "VXLAN between the nodes' tunnel ends"),
     ("tcp", "8006", "+dc/pve-clients", "PVE API for tenants' Telegraf (read-only tokens), from the SNAT addresses"),
 )
+
+
+def content_name(base: str, cidrs: list[str]) -> str:
+    """`<base>-<8 hex>` of the entries: a change of the entries is a new name, so the set is replaced
+    create-before-delete (PVE shortens long set names itself: pve-firewall Firewall.pm compute_ipset_chain_name)."""
+    digest = hashlib.sha256("\n".join(sorted(cidrs)).encode()).hexdigest()[:8]
+    return f"{base}-{digest}"
 
 
 def snat_addresses(p: Platform) -> list[str]:
@@ -79,19 +101,14 @@ class Firewall(pulumi.ComponentResource):
         guest_flows = [f for f in flows if CLIENTS not in (f.src, f.dst)]
         dhcp_vnets = {v.id for t in p.tenants for v in t.vnets if v.dhcp is not None}
         routers = {t.proxy.name for t in p.tenants if t.proxy is not None}
-        self.cluster = px.cluster.FirewallLegacy(
-            f"{name}-cluster",
-            enabled=True,
-            ebtables=True,
-            input_policy="DROP",
-            output_policy="ACCEPT",
-            log_ratelimit=px.cluster.FirewallLegacyLogRatelimitArgs(enabled=True, burst=5, rate="1/second"),
-            opts=child,
-        )
         self.nodes = [
             px.node.Firewall(f"{name}-node-{n}", node_name=n, enabled=True, nftables=True, opts=child)
             for n in p.node_names
         ]
+        admins = [str(c) for c in (p.settings.edge.admin_from if p.settings.edge else [])]
+        names = {"admins": content_name("admins", admins), "vteps": content_name("vteps", list(p.vteps))}
+        # content-named sets: replaced create-before-delete, overriding the bridge's delete-first for named resources
+        new_first = pulumi.ResourceOptions(parent=self, delete_before_replace=False)
         ipsets = [
             px.firewall.IpsetLegacy(
                 f"{name}-world",
@@ -106,12 +123,8 @@ class Firewall(pulumi.ComponentResource):
             px.firewall.IpsetLegacy(
                 f"{name}-management",
                 name="management",
-                comment="who may reach the PVE hosts' GUI, SSH and consoles",
-                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=str(p.settings.underlay.cidr))]
-                + [
-                    px.firewall.IpsetLegacyCidrArgs(name=str(c))
-                    for c in (p.settings.edge.admin_from if p.settings.edge else [])
-                ],
+                comment="the underlay: PVE opens GUI, SSH, consoles and migration to this set",
+                cidrs=[px.firewall.IpsetLegacyCidrArgs(name=str(p.settings.underlay.cidr))],
                 opts=child,
             ),
             px.firewall.IpsetLegacy(
@@ -122,14 +135,27 @@ class Firewall(pulumi.ComponentResource):
                 or [px.firewall.IpsetLegacyCidrArgs(name="127.0.0.1/32", comment="no SNAT address in this stack")],
                 opts=child,
             ),
+            # a new resource name (not `{name}-vteps`, the set named `vteps` before): the first `up` creates the
+            # content-named set and deletes the old one after the host rules moved - a rename in place (bpg
+            # ipset.go ipSetUpdate renames) would leave the rules naming a missing set meanwhile
             px.firewall.IpsetLegacy(
-                f"{name}-vteps",
-                name="vteps",
+                f"{name}-vteps-set",
+                name=names["vteps"],
                 comment="VXLAN tunnel ends of the nodes",
                 cidrs=[px.firewall.IpsetLegacyCidrArgs(name=v) for v in p.vteps],
-                opts=child,
+                opts=new_first,
             ),
         ]
+        if admins:
+            ipsets.append(
+                px.firewall.IpsetLegacy(
+                    f"{name}-admins",
+                    name=names["admins"],
+                    comment="the operators (the edge's adminFrom): GUI, SSH and consoles of the PVE hosts",
+                    cidrs=[px.firewall.IpsetLegacyCidrArgs(name=c) for c in admins],
+                    opts=new_first,
+                )
+            )
         ipsets += [
             px.firewall.IpsetLegacy(
                 f"{name}-{t.name}-lans",
@@ -145,10 +171,21 @@ class Firewall(pulumi.ComponentResource):
         self.host_rules = px.firewall.RulesLegacy(
             f"{name}-hosts",
             rules=[
-                Rules(type="in", action="ACCEPT", proto=proto, dport=dport, source=source, comment=why)
+                Rules(type="in", action="ACCEPT", proto=proto, dport=dport, source=source.format(**names), comment=why)
                 for proto, dport, source, why in HOST_RULES
+                if admins or "{admins}" not in source
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=ipsets),
+        )
+        # DROP only once the sets and rules that let the operators and the tunnels in exist
+        self.cluster = px.cluster.FirewallLegacy(
+            f"{name}-cluster",
+            enabled=True,
+            ebtables=True,
+            input_policy="DROP",
+            output_policy="ACCEPT",
+            log_ratelimit=px.cluster.FirewallLegacyLogRatelimitArgs(enabled=True, burst=5, rate="1/second"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*ipsets, self.host_rules]),
         )
         vms: dict[str, tuple[Tenant | None, Vm | Container]] = {g.name: (t, g) for t in p.tenants for g in t.guests}
         if p.edge is not None:
@@ -272,7 +309,6 @@ class Firewall(pulumi.ComponentResource):
                         VnetFirewallRulesArgs(
                             vnet=vnet.id,
                             endpoint=conn.endpoint,
-                            api_token=conn.api_token,
                             insecure=conn.insecure,
                             rules=rules,
                             options={"enable": True, "policy_forward": "DROP"},

@@ -1,5 +1,6 @@
 """Running a script inside a guest from its PVE node, over the node's SSH: the QEMU guest agent (`qm guest exec`)
-for VMs, `pct exec` for containers (components/container.py).
+for VMs, `pct exec` for containers (components/container.py); and AdminKeys, the day-2 delivery of the admin SSH
+keys to every running guest.
 
 Why from the node: the provider already needs SSH to the nodes (snippet uploads), so this adds no credential and
 no network path into a tenant's networks. A VM's script runs only after cloud-init has finished inside it: the
@@ -9,10 +10,18 @@ users) is done.
 
 from __future__ import annotations
 
-import pulumi
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from components.container import NodeSsh
+import pulumi
+from pulumi_command import remote
+
+from components.container import NodeSsh, pct_exec_command
+from model.containers import Container
 from model.models import StackSettings
+from model.platform import Vm
+from render.cloudinit import ADMIN_USER
+from render.provision import authorized_keys_script
 from render.readiness import CLOUD_INIT_DONE
 
 
@@ -40,3 +49,74 @@ def qm_exec_command(vm_id: int) -> str:
         f"qm guest exec {vm_id} --timeout 1800 -- cloud-init status --wait | {_exit_as_guest(CLOUD_INIT_DONE)} && "
         f"qm guest exec {vm_id} --pass-stdin 1 --timeout 1200 -- bash -s | {_exit_as_guest()}"
     )
+
+
+def guest_resource_id(guest: pulumi.Resource) -> pulumi.Output[str]:
+    """The id of a guest's VmLegacy or ContainerLegacy (given it, or its CloudInitVm or LxcContainer): what a
+    command triggers on to run again on a replaced guest."""
+    machine = guest if isinstance(guest, pulumi.CustomResource) else getattr(guest, "machine", None)
+    machine = getattr(guest, "container", None) if machine is None else machine
+    if not isinstance(machine, pulumi.CustomResource):
+        raise TypeError(f"{guest!r} is not a guest resource")
+    return machine.id
+
+
+def guest_command(
+    name: str,
+    guest: Vm | Container,
+    machine: pulumi.CustomResource,
+    ssh: NodeSsh,
+    stdin: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> remote.Command:
+    """Run `stdin` as root inside the guest from its node; again whenever `stdin` changes (without an `update`
+    command an update runs `create`) and whenever the guest is replaced (the trigger is its resource id, unknown at
+    preview while it is replaced; the SDK sets `replace_on_changes=["triggers[*]"]`): pulumi-command
+    sdk/python/pulumi_command/remote/command.py, `update` and `triggers`."""
+    create = pct_exec_command(guest.vm_id) if isinstance(guest, Container) else qm_exec_command(guest.vm_id)
+    return remote.Command(
+        name,
+        connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
+        create=create,
+        stdin=stdin,
+        triggers=[machine.id],
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[machine])),
+    )
+
+
+@dataclass
+class AdminKeysArgs:
+    """Inputs of AdminKeys."""
+
+    guests: Sequence[Vm | Container]
+    """Every guest of the stack."""
+    machines: Mapping[str, pulumi.CustomResource]
+    """Guest name -> its VmLegacy or ContainerLegacy."""
+    settings: StackSettings
+    """The nodes (where each guest's command runs)."""
+    node_key: pulumi.Input[str]
+    """The nodes' SSH key (secret)."""
+
+
+class AdminKeys(pulumi.ComponentResource):
+    """The admin SSH keys on every running guest: the VMs' admin user (render/cloudinit.py ADMIN_USER) and the
+    containers' root, rewritten whole, so an added key works and a removed one stops working. Keys are first-boot
+    input of user data (frozen, components/vm.py) and of containers (`user_account.keys` ignored,
+    components/container.py); this is how a change reaches guests that already run, without replacing them."""
+
+    commands: dict[str, remote.Command]
+
+    def __init__(self, name: str, args: AdminKeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proxcloud:index:AdminKeys", name, {"guests": len(args.guests)}, opts)
+        self.commands = {}
+        for guest in args.guests:
+            user = "root" if isinstance(guest, Container) else ADMIN_USER
+            self.commands[guest.name] = guest_command(
+                f"{name}-{guest.name}",
+                guest,
+                args.machines[guest.name],
+                node_ssh(args.settings, guest.node, args.node_key),
+                authorized_keys_script(user, guest.ssh_keys),
+                pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"guests": sorted(self.commands)})

@@ -15,8 +15,9 @@ Why this shape (pve-ha-manager Rules.pm and its plugins, checked in proofs/ha_ru
 - PVE takes the nodes of kept-apart guests out of the highest priority class and never falls back to a lower
   one (Manager.pm select_service_node): a guest whose only replica node is another kept-apart guest's home could
   not fail over at all. Hence the skip above.
-- Non-strict rules: PVE adds every other node at the lowest priority (NodeAffinity.pm plugin_compile), reached
-  only when both named nodes are offline - on three nodes no quorum, so `strict` would change nothing there.
+- Strict rules: a non-strict rule lets PVE add every other node at the lowest priority (NodeAffinity.pm
+  plugin_compile), reached when both named nodes are offline - with four or more nodes the cluster can keep
+  quorum then and would start the guest where its disks are not (issue 15 item 6).
 - Each resource is in exactly one node-affinity rule (check_single_resource_reference); the negative rule comes
   after both guests' node-affinity rules, so PVE checks it against the rules as planned.
 
@@ -70,11 +71,21 @@ def replication_target(vm: Vm | Container, nodes: list[str], avoid: Collection[s
     return next((n for n in ring if n not in avoid), ring[0])
 
 
+# Job numbers count around a ring of this many positions, so appending a node never renumbers a job whose target
+# stays (a job number is any integer: pve-guest-common src/PVE/ReplicationConfig.pm `pve-replication-job-id`).
+JOB_RING = 100
+
+
 def replication_job(vm: Vm | Container, nodes: list[str], target: str) -> str:
-    """PVE's job id `<vmid>-<n>`. n counts the nodes skipped past the next one: 0 for the plain round robin, so
-    the ids of existing jobs stay; a skip gives a new id, because PVE keeps a deleted job in replication.cfg until
-    pvesr has removed its replica (API2/ReplicationConfig.pm delete), so a moved job cannot reuse its old id."""
-    return f"{vm.vm_id}-{_ring(vm, nodes).index(target)}"
+    """PVE's job id `<vmid>-<n>`, n the target's distance after the guest's node in the node list, counted on a
+    ring of JOB_RING positions: 0 for the plain next node (a target before the guest's node counts on past the
+    list's end). The id changes whenever the target does (a node added, a skip), because the program ignores
+    `target` changes (HA migration swaps source and target, see HighAvailability) and because PVE keeps a deleted
+    job in replication.cfg until pvesr has removed its replica (API2/ReplicationConfig.pm delete), so a moved job
+    cannot reuse its old id."""
+    if len(nodes) > JOB_RING:
+        raise ValueError(f"more than {JOB_RING} nodes: replication job numbers would collide")
+    return f"{vm.vm_id}-{(nodes.index(target) - nodes.index(vm.node) - 1) % JOB_RING}"
 
 
 class HighAvailability(pulumi.ComponentResource):
@@ -111,7 +122,13 @@ class HighAvailability(pulumi.ComponentResource):
                 schedule=args.ha.replication_schedule,
                 rate=args.ha.rate_mbps,
                 comment=f"proxcloud: {vm.tenant}/{vm.name}",
-                opts=after_vm,
+                # An HA migration swaps the job's source and target (pve-guest-common src/PVE/AbstractMigrate.pm
+                # switch_replication_job_target), so a refresh reads the old home as target, and `target` forces
+                # a replacement (bpg v0.111.1 fwprovider/cluster/replication/resource.go
+                # RequiresReplace) under the same fixed id. A planned target change comes with a new id instead.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[args.machines[vm.name]], ignore_changes=["target"]
+                ),
             )
             if not args.ha_resources:
                 continue
@@ -134,7 +151,9 @@ class HighAvailability(pulumi.ComponentResource):
                 resources=[sid],
                 # one priority for kept-apart guests: PVE refuses two (see the module docstring)
                 nodes={vm.node: 1, target: 1} if apart else {vm.node: 2, target: 1},
-                strict=False,
+                # strict: a non-strict rule lets PVE add every other node at the lowest priority (pve-ha-manager
+                # src/PVE/HA/Rules/NodeAffinity.pm plugin_compile), nodes that hold no replica of the disks
+                strict=True,
                 comment=f"{vm.name} runs on {vm.node} or its replica node {target}"
                 if apart
                 else f"{vm.name} prefers {vm.node}, fails over to its replica node {target}",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_proxmoxve as px
@@ -21,6 +22,8 @@ class CloudImageArgs:
     """Datastore with the `import` content type."""
     nodes: list[str]
     """Nodes that run VMs from it: one download each (the datastore is node-local)."""
+    after: Sequence[pulumi.Resource] = field(default_factory=list)
+    """Resources the downloads wait for (the SDN apply): every guest made from the image waits for them too."""
 
 
 def per_node_downloads(
@@ -30,8 +33,17 @@ def per_node_downloads(
     datastore: str,
     content_type: str,
     spec: ImageSpec | ContainerTemplateSpec,
+    after: Sequence[pulumi.Resource] = (),
 ) -> dict[str, px.download.File]:
-    """One verified download per node (the datastores are node-local), never overwriting a file PVE has."""
+    """One verified download per node (the datastores are node-local), never overwriting a file PVE has.
+
+    `after`: the downloads depend on these (`depends_on`), and so does every guest whose disk or template takes a
+    download's id. This is how guests wait for the SDN apply (a VM started on a VNet before `PUT /cluster/sdn`
+    finds no bridge): an explicit dependency, never the applier's id threaded into a guest input - the applier is
+    replaced on every SDN change, its id is unknown in preview, and `import_from`/`template_file_id` force a
+    replacement of the guest (bpg v0.111.1 proxmoxtf/resource/vm/vm.go disk `import_from`,
+    proxmoxtf/resource/container/container.go `template_file_id`: ForceNew). A download's id is its volume id,
+    known in preview: the guests see no change when only the apply runs again."""
     return {
         node: px.download.File(
             f"{name}-{node}",
@@ -44,7 +56,7 @@ def per_node_downloads(
             checksum_algorithm=spec.checksum_algorithm,
             overwrite=False,
             upload_timeout=1800,
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(after)),
         )
         for node in sorted(set(nodes))
     }
@@ -58,6 +70,6 @@ class CloudImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CloudImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proxcloud:index:CloudImage", name, None, opts)
-        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "import", args.image)
+        self.files = per_node_downloads(self, name, args.nodes, args.datastore, "import", args.image, args.after)
         self.file_ids = {node: f.id for node, f in self.files.items()}
         self.register_outputs({"file_ids": self.file_ids})

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_proxmoxve as px
 import pulumi_random as random
 
+from components.audit import token_acl_options
 from components.vm import CloudInitVm, CloudInitVmArgs
 from model.access import TELEGRAF
 from model.models import StackSettings
@@ -66,7 +67,7 @@ class MonitoringStack(pulumi.ComponentResource):
             password=pulumi.Output.secret(login.result),
             comment=f"read-only metrics reader of tenant {t.name} (Telegraf)",
             enabled=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["password"]),  # initial only (tenant.py)
         )
         self.token = px.user.Token(
             f"{name}-token",
@@ -74,7 +75,7 @@ class MonitoringStack(pulumi.ComponentResource):
             token_name="telegraf",
             privileges_separation=True,
             comment="Telegraf's proxmox input",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),  # fixed id (components/audit.py)
         )
         token_id = pulumi.Output.concat(self.user.user_id, "!telegraf")
         # issue 14 finding 1: VM.Audit on the tenant's pool only (model/access.py TELEGRAF), nothing on the nodes
@@ -87,7 +88,7 @@ class MonitoringStack(pulumi.ComponentResource):
                 role_id=self.role.role_id,
                 propagate=True,
                 **principal,
-                opts=after,
+                opts=token_acl_options(self.token, after) if who == "token" else after,
             )
             for who, principal in (("user", {"user_id": self.user.user_id}), ("token", {"token_id": token_id}))
         ]

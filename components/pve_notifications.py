@@ -29,7 +29,6 @@ PVE never returns it (`remove_protected_properties`), so drift of the password a
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -39,6 +38,7 @@ import pulumi.dynamic
 
 from model.models import NotificationsSpec
 from model.notifications import SMTP_TARGET, MatcherSpec
+from proxcloud_providers.pve_http import PveClient, PveError
 
 BASE = "/cluster/notifications"
 
@@ -103,18 +103,8 @@ class PveNotificationProvider(pulumi.dynamic.ResourceProvider):
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         """Where and as whom to talk to PVE: the environment, else the stack config; never the state."""
-
-        def pick(env: str, key: str) -> str | None:
-            value = os.environ.get(env)
-            if value:
-                return value
-            got = req.config.get(key)
-            return str(got) if got not in (None, "") else None
-
-        self._endpoint = pick("PROXMOX_VE_ENDPOINT", "proxmoxve:endpoint")
-        self._token = pick("PROXMOX_VE_API_TOKEN", "proxmoxve:apiToken")
-        insecure = pick("PROXMOX_VE_INSECURE", "proxmoxve:insecure")
-        self._insecure = str(insecure).strip().lower() in ("1", "true", "yes")
+        client = PveClient.from_run(req.config, "the PVE notification provider")
+        self._endpoint, self._token, self._insecure = client.endpoint, client.token, client.insecure
 
     # ------------------------------------------------------------------ validation
 
@@ -297,64 +287,11 @@ class PveNotificationProvider(pulumi.dynamic.ResourceProvider):
     # ------------------------------------------------------------------ HTTP
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """One API call; returns `data`. Errors name the call and PVE's words, never the token or password."""
-        import json
-        import ssl
-        import urllib.error
-        import urllib.parse
-        import urllib.request
-
-        if not self._endpoint or not self._token:
-            missing = [
-                n for n, v in (("proxmoxve:endpoint", self._endpoint), ("proxmoxve:apiToken", self._token)) if not v
-            ]
-            raise RuntimeError(
-                f"the PVE notification provider has no {' and '.join(missing)}: set them in the stack config "
-                "(`pulumi config set [--secret] ...`) or as PROXMOX_VE_ENDPOINT / PROXMOX_VE_API_TOKEN"
-            )
-        url = self._endpoint.rstrip("/") + "/api2/json" + path
-        data = urllib.parse.urlencode(body, doseq=True).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", "PVEAPIToken=" + self._token)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/x-www-form-urlencoded")
-        context = ssl.create_default_context()
-        if self._insecure:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        where = f"{method} {path}"
-        try:
-            with urllib.request.urlopen(request, timeout=self.TIMEOUT, context=context) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")
-            try:
-                parsed = json.loads(detail)
-            except ValueError:
-                parsed = {}
-            message = str(parsed.get("message") or exc.reason).strip()
-            fields = parsed.get("errors") or {}
-            shown = "; ".join(f"{k}: {str(v).strip()}" for k, v in sorted(fields.items()))
-            sent = {k: ("[secret]" if k == "password" else v) for k, v in (body or {}).items()}
-            raise PveError(
-                exc.code,
-                f"PVE refused {where} (HTTP {exc.code}): {message}"
-                + (f" [{shown}]" if shown else "")
-                + (f"; sent {sent}" if sent else ""),
-            ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise RuntimeError(f"cannot reach PVE at {self._endpoint} for {where}: {reason}") from None
-        return json.loads(payload or b"{}").get("data")
-
-
-class PveError(RuntimeError):
-    """PVE answered with an HTTP error; `status` is its code."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+        """One API call (proxcloud_providers/pve_http.py); errors never show the token or password."""
+        client = PveClient(
+            self._endpoint, self._token, self._insecure, None, self.TIMEOUT, "the PVE notification provider"
+        )
+        return client.request(method, path, body)
 
 
 # ---------------------------------------------------------------------- resources

@@ -27,8 +27,8 @@ class RouterReadinessArgs:
 
     router: Vm
     """The router VM (the tenant proxy or the provider edge); it runs the QEMU guest agent."""
-    machine: pulumi.Resource
-    """Its VmLegacy: the check runs once it exists."""
+    machine: pulumi.CustomResource
+    """Its VmLegacy: the check runs once it exists, and again when it is replaced."""
     nat_table: tuple[str, str]
     """nftables family and table that holds its source NAT (render/readiness.py PROXY_NAT, EDGE_NAT)."""
     node_ssh: NodeSsh
@@ -49,6 +49,7 @@ class RouterReadiness(pulumi.ComponentResource):
             connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
             create=qm_exec_command(vm.vm_id),
             stdin=router_ready_script(args.nat_table),
+            triggers=[args.machine.id],  # a replaced router is checked again before its guests go on
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.machine]),
         )
         self.register_outputs({"router": vm.name, "vm_id": vm.vm_id})

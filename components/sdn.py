@@ -1,8 +1,16 @@
-"""SdnApply: the one SDN apply of a stack (`PUT /cluster/sdn`), after every zone, VNet and subnet.
+"""SdnApply: the one SDN apply of a stack (`PUT /cluster/sdn`), covering creates, changes and deletes of every
+SDN object, the provider's transit zone and VNet included.
 
-PVE stages SDN edits as pending until they are applied. Following the provider's documented pattern, a
-"finalizer" Applier exists before every SDN object (so on destroy it runs last, applying the deletions) and
-the "applier" runs after all of them; its replacement trigger is the SDN spec, so any change re-applies.
+PVE stages SDN edits as pending until they are applied. Two Appliers (bpg v0.111.1
+fwprovider/cluster/sdn/applier/resource.go: `PUT /cluster/sdn` on create and, `on_destroy` defaulting to true,
+on delete), both replaced whenever the SDN spec (sdn_fingerprint) changes:
+- the "applier" depends on every SDN object: its create runs after their creates and updates, applying them;
+- the "finalizer" is depended on by every SDN object. Pulumi deletes dependents before what they depend on, and
+  runs every delete - of removed objects and of replaced resources' old copies - after all creates and updates.
+  So on a removal the old finalizer is deleted after the removed zones, VNets and subnets, and its delete applies
+  their removal; the old applier, depending on them, is deleted before them (its apply there changes nothing).
+docs/operations.md ("SDN changes") describes what `make diff` shows. `replacement_trigger` needs Pulumi CLI
+3.208.0 or newer (pulumi/pulumi#20936): Pulumi.yaml `requiredPulumiVersion`.
 """
 
 from __future__ import annotations
@@ -19,8 +27,17 @@ from model.platform import Platform
 
 def sdn_fingerprint(platform: Platform) -> str:
     """Every SDN input of the stack, canonical: a change in any of them re-applies SDN."""
+    e = platform.settings.edge
+    edge = None
+    if e is not None and platform.edge is not None:
+        edge = {
+            "zone": e.transit_zone,
+            "mtu": platform.edge.vm.nics[1].mtu,
+            "vnet": [e.transit_vnet, e.transit_vni, True],
+        }
     return json.dumps(
         {
+            "edge": edge,
             "peers": platform.vteps,
             "nodes": platform.node_names,
             "zones": [
@@ -55,7 +72,11 @@ class SdnApply(pulumi.ComponentResource):
         super().__init__("proxcloud:index:SdnApply", name, None, opts)
         self._name = name
         self._args = args
-        self.finalizer = px.sdn.Applier(f"{name}-finalizer", opts=pulumi.ResourceOptions(parent=self))
+        # replaced with the applier: its old copy's delete applies the removals (see the module docstring)
+        self.finalizer = px.sdn.Applier(
+            f"{name}-finalizer",
+            opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.fingerprint),
+        )
         self.applier = None
 
     def apply(self, sdn_objects: Sequence[pulumi.Resource]) -> px.sdn.Applier:
@@ -72,9 +93,3 @@ class SdnApply(pulumi.ComponentResource):
         )
         self.register_outputs({"finalizer": self.finalizer.id, "applier": self.applier.id})
         return self.applier
-
-
-def after_sdn(ids: dict[str, pulumi.Output[str]], applier: pulumi.Resource) -> dict[str, pulumi.Output[str]]:
-    """The same ids, carrying the SDN apply as a dependency: a guest whose disk or template takes one is created
-    only after its VNets exist on the nodes (a VM started on a missing bridge fails)."""
-    return {key: pulumi.Output.all(value, applier.id).apply(lambda v: v[0]) for key, value in ids.items()}

@@ -18,7 +18,7 @@ import pulumi_random as random
 from pulumi_command import remote
 
 from components.container import LxcContainer, LxcContainerArgs
-from components.guest_exec import node_ssh, qm_exec_command
+from components.guest_exec import guest_resource_id, node_ssh, qm_exec_command
 from components.vm import CloudInitVm, CloudInitVmArgs
 from model.containers import Container, ContainerTemplateSpec
 from model.models import StackSettings
@@ -95,6 +95,7 @@ def on_every_guest(
                 connection=remote.ConnectionArgs(host=ssh.host, user=ssh.user, private_key=ssh.private_key),
                 create=f"pct exec {guest.vm_id} -- bash -s" if is_ct else qm_exec_command(guest.vm_id),
                 stdin=script(guest),
+                triggers=[guest_resource_id(after[guest.name])],  # a replaced guest gets it again
                 opts=pulumi.ResourceOptions(parent=parent, depends_on=depends),
             )
         )

@@ -103,7 +103,10 @@ class Tenant(pulumi.ComponentResource):
                 last_name=u.last_name or last.capitalize(),
                 comment=f"tenant {t.name}",
                 enabled=True,
-                opts=child,
+                # The password is the initial one (exported once): a later change would go through PUT
+                # /access/password, which refuses API tokens (pve-access-control src/PVE/API2/AccessControl.pm
+                # change_password `allowtoken => 0`), and the user owns it after the first login.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["password"]),
             )
             passwords[u.user_id] = secret
         self.roles, self.acls = {}, []

@@ -37,6 +37,8 @@ from typing import Any, ClassVar, TypedDict
 import pulumi
 import pulumi.dynamic
 
+from proxcloud_providers.pve_http import PveClient, PveError
+
 
 class VnetFirewallRule(TypedDict, total=False):
     """One VNet firewall rule, with PVE's field names (`icmp_type` for PVE's `icmp-type`)."""
@@ -100,6 +102,19 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
     # What the engine passes for a value not known yet (preview): pulumi.runtime.rpc.UNKNOWN.
     UNKNOWN: ClassVar[str] = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._run: PveClient | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # What Pulumi stores: the class by reference (this module's path, kept importable), never credentials.
+        return (type(self), ())
+
+    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
+        """The credentials of this run (environment, else stack config: proxcloud_providers/pve_http.py), used
+        for every call - a token rotated and deleted since the last `up` no longer breaks refresh or destroy."""
+        self._run = PveClient.from_run(req.config, "the VNet firewall provider")
+
     # ------------------------------------------------------------------ validation
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
@@ -120,7 +135,8 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
             news = {k: v for k, v in news.items() if known(v)}
             news.setdefault("vnet", "unknown")
             news.setdefault("endpoint", "https://unknown")
-            news.setdefault("api_token", "unknown@pve!unknown=unknown")
+            if "api_token" in original:
+                news.setdefault("api_token", "unknown@pve!unknown=unknown")
 
         vnet = news.get("vnet")
         if not isinstance(vnet, str) or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9]*[a-zA-Z0-9]", vnet) or len(vnet) > 8:
@@ -128,8 +144,10 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
         endpoint = news.get("endpoint")
         if not isinstance(endpoint, str) or not re.fullmatch(r"https://[^/\s]+(:\d+)?/?", endpoint):
             fail("endpoint", f"endpoint {endpoint!r} must look like https://host:8006 (without /api2/json)")
-        token = news.get("api_token")
-        if not isinstance(token, str) or not re.fullmatch(r"[^\s@!=]+@[^\s@!=]+![A-Za-z][A-Za-z0-9._-]*=\S+", token):
+        token = news.get("api_token")  # optional: the run's credentials otherwise (configure)
+        if token is not None and not (
+            isinstance(token, str) and re.fullmatch(r"[^\s@!=]+@[^\s@!=]+![A-Za-z][A-Za-z0-9._-]*=\S+", token)
+        ):
             fail("api_token", "api_token must have the form user@realm!tokenid=secret (value not shown)")
         rules = news.get("rules") or []
         if not isinstance(rules, list):
@@ -197,7 +215,12 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         base = self._base(props["vnet"])
-        current = self._request(props, "GET", base + "/rules") or []
+        try:
+            current = self._request(props, "GET", base + "/rules") or []
+        except PveError as exc:
+            if exc.not_found:
+                return  # the VNet is gone, and its firewall with it
+            raise
         for pos in range(len(current) - 1, -1, -1):
             self._request(props, "DELETE", f"{base}/rules/{pos}")
         self._request(props, "PUT", base + "/options", {"delete": ",".join(self.OPTION_FIELDS)})
@@ -206,7 +229,12 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
         """Refresh: the rules and options on the server, in the resource's own shape."""
         vnet = props.get("vnet") or id_
         base = self._base(vnet)
-        server_rules = self._request(props, "GET", base + "/rules") or []
+        try:
+            server_rules = self._request(props, "GET", base + "/rules") or []
+        except PveError as exc:
+            if exc.not_found:  # the VNet is gone: so is this resource (an empty id drops it from the state)
+                return pulumi.dynamic.ReadResult(id_="", outs={})
+            raise
         server_rules = sorted(server_rules, key=lambda r: int(r.get("pos", 0)))
         options = self._request(props, "GET", base + "/options") or {}
         outs = dict(props)
@@ -311,49 +339,18 @@ class VnetFirewallProvider(pulumi.dynamic.ResourceProvider):
         return f"/cluster/sdn/vnets/{urllib.parse.quote(vnet, safe='')}/firewall"
 
     def _request(self, props: dict[str, Any], method: str, path: str, body: dict[str, str] | None = None) -> Any:
-        """One API call; returns `data`. Errors name the call and PVE's per-field messages, never the token."""
-        import json
-        import ssl
-        import urllib.error
-        import urllib.parse
-        import urllib.request
-
-        url = props["endpoint"].rstrip("/") + "/api2/json" + path
-        data = urllib.parse.urlencode(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", "PVEAPIToken=" + props["api_token"])
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/x-www-form-urlencoded")
-        if props.get("insecure"):
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        else:
-            context = ssl.create_default_context(cadata=props.get("ca_pem") or None)
-        where = f"{method} {path}"
-        try:
-            with urllib.request.urlopen(request, timeout=self.TIMEOUT, context=context) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")
-            try:
-                parsed = json.loads(detail)
-            except ValueError:
-                parsed = {}
-            message = parsed.get("message") or exc.reason
-            fields = parsed.get("errors") or {}
-            shown = "; ".join(f"{k}: {str(v).strip()}" for k, v in sorted(fields.items()))
-            sent = {k: v for k, v in (body or {}).items()}
-            raise RuntimeError(
-                f"PVE refused {where} (HTTP {exc.code}): {str(message).strip()}"
-                + (f" [{shown}]" if shown else "")
-                + (f"; sent {sent}" if sent else "")
-            ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise RuntimeError(f"cannot reach PVE at {props['endpoint']} for {where}: {reason}") from None
-        return json.loads(payload or b"{}").get("data")
+        """One API call (proxcloud_providers/pve_http.py) with the run's credentials once configure() ran; the
+        inputs' endpoint and token only for a provider never configured (direct use, state written before)."""
+        run = self._run
+        client = PveClient(
+            (run.endpoint if run and run.token else None) or props.get("endpoint"),
+            (run.token if run else None) or props.get("api_token"),
+            bool(run.insecure if run and run.token else props.get("insecure")),
+            props.get("ca_pem"),
+            self.TIMEOUT,
+            "the VNet firewall provider",
+        )
+        return client.request(method, path, body, hidden=())
 
 
 @dataclass(frozen=True)
@@ -400,8 +397,9 @@ class VnetFirewallRulesArgs:
     """The SDN VNet id (2-8 characters); changing it replaces the resource."""
     endpoint: pulumi.Input[str]
     """PVE API base URL, `https://host:8006` (the provider's `proxmoxve:endpoint`)."""
-    api_token: pulumi.Input[str]
-    """`user@realm!tokenid=uuid`; always stored as a Pulumi secret."""
+    api_token: pulumi.Input[str] | None = None
+    """`user@realm!tokenid=uuid` (a secret), only for a provider that is not configured by the engine: the
+    program passes none, so no token is in the state (the provider takes the run's, configure())."""
     rules: pulumi.Input[list[VnetFirewallRule]] | None = None
     """The complete, ordered rule list of the VNet (first match wins); rules not listed are removed."""
     options: pulumi.Input[VnetFirewallOptions] | None = None
@@ -426,11 +424,12 @@ class VnetFirewallRules(pulumi.dynamic.Resource, module="proxcloud", name="VnetF
         props: dict[str, Any] = {
             "vnet": args.vnet,
             "endpoint": args.endpoint,
-            "api_token": pulumi.Output.secret(args.api_token),
             "rules": args.rules or [],
             "options": args.options or {},
             "insecure": args.insecure or False,
             "ca_pem": args.ca_pem,
         }
+        if args.api_token is not None:
+            props["api_token"] = pulumi.Output.secret(args.api_token)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["api_token"]))
         super().__init__(VnetFirewallProvider(), name, props, opts)

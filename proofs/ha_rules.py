@@ -354,8 +354,8 @@ def _homes_and_replicas(rec: Recording) -> tuple[dict[str, str], dict[str, set[s
 
 
 def failover_only_to_replicas(rec: Recording) -> list[str]:
-    """Each HA resource is in one node-affinity rule naming its home (highest priority) and only nodes that hold
-    its replica, at least one: a guest on local ZFS cannot start on a node without its disks."""
+    """Each HA resource is in one strict node-affinity rule naming its home (highest priority) and only nodes that
+    hold its replica, at least one: a guest on local ZFS cannot start on a node without its disks."""
     homes, replicas = _homes_and_replicas(rec)
     nas = _of(rules(rec), NODE_AFFINITY)
     out = []
@@ -370,6 +370,9 @@ def failover_only_to_replicas(rec: Recording) -> list[str]:
             out.append(f"{na}: {sid}'s home {home} is not among its highest-priority nodes {na.nodes}")
         if extra := sorted(set(na.nodes) - {home} - reps):
             out.append(f"{na}: names {extra}, which hold no replica of {sid} (replicas: {sorted(reps)})")
+        if na.reg.inputs.get("strict") is not True:
+            # NodeAffinity.pm plugin_compile: a non-strict rule adds every other node at the lowest priority
+            out.append(f"{na}: not strict, so PVE may start {sid} on any node, also those holding no replica")
         if not set(na.nodes) & reps:
             out.append(f"{na}: names no node holding a replica of {sid}; it has nowhere to fail over")
     return out

@@ -356,6 +356,7 @@ VM_RULES: tuple[Rule, ...] = (
     _api(VM, "protection", _QM, "protection"),
     _b(VM, "started", NoCheck("the provider starts the VM after create"), _VM, "started"),
     _b(VM, "stopOnDestroy", NoCheck("provider behaviour on delete"), _VM, "stop_on_destroy"),
+    _b(VM, "migrate", NoCheck("provider behaviour on a node change: migrate instead of re-create"), _VM, "migrate"),
     _b(VM, "scsiHardware", OneOf(_SCSIHW), _VMV, "SCSIHardwareValidator()"),
     _api(VM, "scsiHardware", _QM, "scsihw"),
     _b(VM, "bios", OneOf(("ovmf", "seabios")), _VMV, "BIOSValidator()"),

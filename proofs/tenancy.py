@@ -405,7 +405,7 @@ def check_all(rec: Recording) -> list[Finding]:
 
 
 def known_table(stacks: tuple[str, ...] = ("dev", "prod")) -> str:
-    """tests/proofs/access_known_violations.py as it would be for today's plans (review before pasting)."""
+    """tests/support/access_known_violations.py as it would be for today's plans (review before pasting)."""
     from tools.mockengine import run_program
 
     lines = ["KNOWN_VIOLATIONS: dict[str, set[tuple[str, str, str, str]]] = {"]

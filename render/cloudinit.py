@@ -14,6 +14,8 @@ import yaml
 
 # Docker's own apt repository for Debian 12 (docs.docker.com/engine/install/debian); key fingerprint as published.
 DOCKER_KEY_FINGERPRINT = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
+ADMIN_USER = "ops"
+"""The admin user of every VM (SSH keys only; components/guest_exec.py AdminKeys keeps its keys current)."""
 DOCKER_PACKAGES = ("docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin")
 
 
@@ -34,7 +36,7 @@ class CloudConfig:
     hostname: str
     ssh_keys: tuple[str, ...]
     fqdn: str | None = None
-    admin_user: str = "ops"
+    admin_user: str = ADMIN_USER
     packages: tuple[str, ...] = ()
     write_files: tuple[WriteFile, ...] = ()
     runcmd: tuple[str | tuple[str, ...], ...] = ()

@@ -278,7 +278,13 @@ def npm_edge_cloud_config(
     admin_password: str,
     fqdn: str | None = None,
 ) -> CloudConfig:
-    """Setup A's rProxy: Docker from Docker's repository, NPM in Compose, routes applied by the sync script."""
+    """Setup A's rProxy: Docker from Docker's repository, NPM in Compose, routes applied by the sync script.
+
+    Without routes (proxcloud's proxies: the routes command delivers them, components/edge.py) no routes document
+    is written and no sync runs: a later run of the first boot (a new cloud-init instance-id) must not apply an
+    empty document over the routes the command applied."""
+    routes_doc = (WriteFile(NPM_ROUTES_PATH, npm_routes_json(routes, acme_email), permissions="0600"),)
+    sync = ((*NPM_SYNC_COMMAND.split(), "--wait", "300"),)
     return CloudConfig(
         hostname=hostname,
         fqdn=fqdn,
@@ -288,13 +294,13 @@ def npm_edge_cloud_config(
         write_files=(
             WriteFile(NPM_COMPOSE_PATH, npm_compose()),
             WriteFile(NPM_CREDENTIALS_PATH, npm_credentials_env(acme_email, admin_password), permissions="0600"),
-            WriteFile(NPM_ROUTES_PATH, npm_routes_json(routes, acme_email), permissions="0600"),
+            *(routes_doc if routes else ()),
             WriteFile(NPM_SYNC_PATH, npm_sync_script(), permissions="0755"),
         ),
         runcmd=(
             ("systemctl", "enable", "--now", "docker"),
             ("docker", "compose", "-f", NPM_COMPOSE_PATH, "up", "-d"),
-            (*NPM_SYNC_COMMAND.split(), "--wait", "300"),
+            *(sync if routes else ()),
         ),
     )
 
@@ -306,16 +312,16 @@ def caddy_edge_cloud_config(
     acme_email: str,
     fqdn: str | None = None,
 ) -> CloudConfig:
-    """A Caddy edge VM (Debian's caddy package): the Caddyfile, validated on the VM before Caddy reloads it."""
+    """A Caddy edge VM (Debian's caddy package): the Caddyfile, validated on the VM before Caddy reloads it.
+
+    Without routes (proxcloud's proxies: the routes command delivers the Caddyfile, components/edge.py) Caddy starts
+    with its packaged Caddyfile, and a later run of the first boot leaves the delivered one alone."""
+    validate = (("caddy", "validate", "--config", CADDYFILE_PATH, "--adapter", "caddyfile"),)
     return CloudConfig(
         hostname=hostname,
         fqdn=fqdn,
         ssh_keys=tuple(ssh_keys),
         packages=("caddy",),
-        write_files=(WriteFile(CADDYFILE_PATH, caddyfile(routes, acme_email)),),
-        runcmd=(
-            ("caddy", "validate", "--config", CADDYFILE_PATH, "--adapter", "caddyfile"),
-            ("systemctl", "enable", "caddy"),
-            ("systemctl", "restart", "caddy"),
-        ),
+        write_files=(WriteFile(CADDYFILE_PATH, caddyfile(routes, acme_email)),) if routes else (),
+        runcmd=(*(validate if routes else ()), ("systemctl", "enable", "caddy"), ("systemctl", "restart", "caddy")),
     )

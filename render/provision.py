@@ -9,10 +9,10 @@ daemon directly and records its PID file, which is what the prelude's helpers sw
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from render.cloudinit import DOCKER_KEY_FINGERPRINT, DOCKER_PACKAGES, WriteFile
+from render.cloudinit import DOCKER_KEY_FINGERPRINT, DOCKER_PACKAGES, CloudConfig, WriteFile
 
 ENV_FILE = "secrets.env"
 """Every compose project reads its secrets from this file in its directory (0600 root; Compose reads it as root)."""
@@ -138,3 +138,32 @@ def compose_project_script(project: ComposeProject) -> str:
     values = {"DOCKER_FPR": DOCKER_KEY_FINGERPRINT, "DOCKER_PACKAGES": " ".join(DOCKER_PACKAGES)}
     body = _DOCKER_BODY + f'log "compose project {project.name}"\n' + files + f'{up}\nlog "done"\n'
     return script(f"compose-{project.name}", values, body)
+
+
+KEYS_HEADER = "# Managed by proxcloud (proxcloud:adminSshKeys): edits here are overwritten on the next key change.\n"
+
+_KEYS_BODY = r"""
+home=${KEY_HOME:-$(getent passwd "$KEY_USER" | cut -d: -f6)}
+if [ -z "$home" ]; then log "no user $KEY_USER here"; exit 1; fi
+group=$(id -gn "$KEY_USER")
+put "$home/.ssh/authorized_keys" 0600 "$KEY_USER:$group" "$KEYS"
+chown "$KEY_USER:$group" "$home/.ssh"
+chmod 0700 "$home/.ssh"
+log "$(grep -vc '^#' "$home/.ssh/authorized_keys") keys for $KEY_USER"
+"""
+
+
+def authorized_keys_script(user: str, keys: Sequence[str], home: str = "") -> str:
+    """Make `keys` exactly the keys `user` logs in with: ~user/.ssh/authorized_keys rewritten atomically (0600, the
+    directory 0700, both the user's), so a removed key stops working too. `home` overrides the passwd entry."""
+    text = KEYS_HEADER + "".join(f"{k}\n" for k in keys)
+    return script("ssh-keys", {"KEY_USER": user, "KEY_HOME": home, "KEYS": text}, _KEYS_BODY)
+
+
+def reconfigure_script(role: str, cfg: CloudConfig) -> str:
+    """For a running VM whose cloud-config only writes files and runs idempotent commands (checks, enables,
+    restarts): the files written again, then the runcmd run again. Its first boot stays cloud-init's; this is how a
+    later change of the same config reaches it (components/vm.py `reconfigure`)."""
+    files = "".join(put_file(f.path, f.content, f.permissions, f.owner) for f in cfg.write_files)
+    commands = "".join(f"{c if isinstance(c, str) else shlex.join(c)}\n" for c in cfg.runcmd)
+    return script(f"{role}-reconfigure", {}, f'log "files"\n{files}log "commands"\n{commands}log "done"\n')

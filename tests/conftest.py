@@ -1,4 +1,5 @@
-"""Shared fixtures: the whole program run for each stack under the recording mock engine."""
+"""Shared fixtures: the whole program run for each stack of the tests' own project (tests/fixtures/project, setups
+A-D) under the recording mock engine. Helpers live in tests/support; no test module imports another."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ from pathlib import Path
 import pytest
 
 from model.platform import Platform
-from tools.mockengine import PROJECT_DIR, Recording, run_program, stack_config
+from tests.support.stacks import FIXTURE_PROJECT, fixture_config, load_stack_spec, run_fixture
+from tools.mockengine import Recording
 
 
 @pytest.fixture(scope="session")
 def plan_dev() -> Recording:
-    return run_program("dev")
+    return run_fixture("dev")
 
 
 @pytest.fixture(scope="session")
 def plan_prod() -> Recording:
-    return run_program("prod")
+    return run_fixture("prod")
 
 
 @pytest.fixture(params=["dev", "prod"])
@@ -28,32 +30,22 @@ def plan(request: pytest.FixtureRequest) -> Recording:
 
 
 @pytest.fixture
-def run_with(tmp_path: Path) -> Callable[..., Recording]:
-    """Run the program on the dev stack config with some keys replaced (values as Python objects)."""
+def run_with() -> Callable[..., Recording]:
+    """Run the program on a fixture stack config with some keys replaced (values as Python objects)."""
 
     def run(stack: str = "dev", **overrides: object) -> Recording:
-        config = stack_config(stack)
+        config = fixture_config(stack)
         for key, value in overrides.items():
             config[key] = value if isinstance(value, str) else json.dumps(value)
-        return run_program(stack, config=config)
+        return run_fixture(stack, config)
 
     return run
 
 
 @pytest.fixture
 def project_dir() -> Path:
-    return PROJECT_DIR
-
-
-def load_stack_spec(stack: str) -> Platform:
-    """The shipped stack's spec, loaded the way the program loads it (the `proxcloud:` keys of the stack config)."""
-    import yaml
-
-    from model.load import load_platform
-
-    raw = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
-    cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
-    return load_platform("proxcloud", stack, cfg, PROJECT_DIR)
+    """The tests' own project folder (its tenants/ and Pulumi.<stack>.yaml)."""
+    return FIXTURE_PROJECT
 
 
 @pytest.fixture(scope="session")

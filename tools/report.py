@@ -409,7 +409,7 @@ def build_report(
     capacity = stack_capacity(stack, project_dir, capacity_file)
     # The program does not read the capacity: keep the key out of its config (StackSettings rejects unknown keys).
     config = {k: v for k, v in stack_config(stack, project_dir).items() if k != CAPACITY_KEY}
-    recording = run_program(stack, config=config)
+    recording = run_program(stack, config=config, program=project_dir / "__main__.py")
     nodes = json.loads(config.get("proxcloud:nodes", "[]"))
     report = RightSizing(
         stack=stack,

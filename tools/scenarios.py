@@ -3,7 +3,7 @@
 
 `python -m tools.scenarios [--stack dev|prod] [--scenario NAME] [--tree]` prints per scenario and stack the
 predicted steps and hazards. tests/tools/test_day2.py holds the hazards found today to exactly the table in
-tests/tools/day2_known_hazards.py (the day-2 backlog, docs/operations.md).
+tests/support/day2_known_hazards.py (the day-2 backlog, docs/operations.md).
 """
 
 from __future__ import annotations
@@ -159,13 +159,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "add an admin SSH key",
         "proxcloud:adminSshKeys gets a second key",
         edit=_config_edit(_add_admin_key),
-        touches=("edge-router-user-data",),
+        touches=("admin-keys-edge", "admin-keys-keepers-wp-db"),  # a VM's and a container's key delivery
     ),
     Scenario(
         "rotate the deploy token",
         "proxmoxve:apiToken gets a new value",
         rotate=("proxmoxve:apiToken",),
-        touches=("firewall-alphaweb-vnet",),
+        # no resource holds the token: the providers take it at run time (components/vnet_firewall.py)
     ),
     Scenario(
         "rotate a monitoring token",
@@ -177,7 +177,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "rotate pbsPassword",
         "proxcloud:pbsPassword gets a new value",
         rotate=("proxcloud:pbsPassword",),
-        touches=("backup-alpha-storage", "backup-pbs-jobs"),
+        touches=("backup-pbs-password", "backup-pbs-jobs"),  # the storages ignore it (components/backup.py)
     ),
     Scenario(
         "change retention",
@@ -200,21 +200,20 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "change HumHub settings",
-        "community's humhub.site_name: Community -> Community Hub",
+        "community's humhub.site_name: Community -> Community Hub (install-time: HumHub's installer writes it once)",
         edit=_yaml_edit("tenants/community.yaml", _humhub),
-        touches=("community-humhub-humhub-user-data",),
     ),
     Scenario(
         "change the edge's adminFrom",
         "proxcloud:edge.adminFrom gets 192.0.2.16/28",
         edit=_config_edit(_admin_from),
-        touches=("firewall-management",),
+        touches=("firewall-admins", "firewall-hosts"),
     ),
     Scenario(
         "add a forward",
         "hosting: tcp 2202 -> verein-cloud:22 on the edge",
         edit=_yaml_edit("tenants/hosting.yaml", _add_forward),
-        touches=("edge-router-user-data",),
+        touches=("edge-router-reconfigure",),
     ),
 )
 
@@ -237,20 +236,20 @@ def inputs_copy(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:
 
 
 _KEY = os.urandom(32)  # one digest key for every plan of this process, so secrets compare across plans
-_BASE: dict[str, dict[str, Any]] = {}
+_BASE: dict[tuple[Path, str], dict[str, Any]] = {}
 
 
-def base_plan(stack: str) -> dict[str, Any]:
-    """The shipped inputs' plan (the deployed state every scenario starts from), once per process."""
-    if stack not in _BASE:
-        _BASE[stack] = plan_document("proxcloud", stack, record_plan(stack, digest_key=_KEY))
-    return _BASE[stack]
+def base_plan(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The inputs' plan (the deployed state every scenario starts from), once per process."""
+    if (project_dir, stack) not in _BASE:
+        _BASE[project_dir, stack] = plan_document("proxcloud", stack, record_plan(stack, project_dir, (), _KEY))
+    return _BASE[project_dir, stack]
 
 
-def run(scenario: Scenario, stack: str) -> Preview:
-    """The predicted preview of the scenario on one stack."""
-    with inputs_copy() as project:
-        base = base_plan(stack)
+def run(scenario: Scenario, stack: str, project_dir: Path = PROJECT_DIR) -> Preview:
+    """The predicted preview of the scenario on one stack of `project_dir` (the tests pass their fixture project)."""
+    with inputs_copy(project_dir) as project:
+        base = base_plan(stack, project_dir)
         if scenario.deployed is not None:
             scenario.deployed(project, stack)
             base = plan_document("proxcloud", stack, record_plan(stack, project, (), _KEY))
@@ -282,7 +281,7 @@ def _constant(text: str) -> str:
 
 
 def known_table(runs: list[tuple[Scenario, str, Preview]]) -> str:
-    """The hazards found, as the Python of tests/tools/day2_known_hazards.py: one constant per distinct cause,
+    """The hazards found, as the Python of tests/support/day2_known_hazards.py: one constant per distinct cause,
     then per scenario and stack (hazard kind, resource name) -> cause."""
     entries = {
         (scenario.name, stack): sorted((h.kind, h.name, reason(preview, h.name)) for h in preview.hazards)
@@ -327,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", help="one scenario by name")
     parser.add_argument("--tree", action="store_true", help="print the preview tree of each run")
     parser.add_argument(
-        "--known", action="store_true", help="print the hazards found as the table of tests/tools/day2_known_hazards.py"
+        "--known",
+        action="store_true",
+        help="print the hazards found as the table of tests/support/day2_known_hazards.py",
     )
     args = parser.parse_args(argv)
     chosen = [by_name(args.scenario)] if args.scenario else list(SCENARIOS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from proofs.isolation import AUDIT_ONLY, tenant_assets
 from proofs.privileges import ACL, TOKEN, USER, AccessModel
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording
 
 TOKEN_ID = "audit@pve!audit"
@@ -42,3 +42,27 @@ def test_a_widened_auditor_is_seen(plan_dev: Recording) -> None:
     ]
     model = AccessModel.from_recording(Recording(resources=[*plan_dev.resources, *extra]))
     assert "Sys.Modify" in model.privileges(TOKEN_ID, "/")
+
+
+def test_fixed_id_tokens_rotate_delete_first_and_take_their_acls_along(plan: Recording) -> None:
+    """Issue 15 item 5: a token id is fixed (`pulumi up --replace` of a create-before-delete token fails with
+    "already exists"), and PVE drops a deleted token's ACL entries, so the token's ACLs are replaced with it."""
+    import pulumi
+
+    from components.audit import token_acl_options
+
+    tokens = plan.by_type(TOKEN)
+    assert tokens and all(t.options()["deleteBeforeReplace"] is True for t in tokens)
+    token_acls = [a for a in plan.by_type(ACL) if "tokenId" in a.inputs]
+    assert token_acls and all(a.options()["deleteBeforeReplace"] is True for a in token_acls)
+    user_acls = [a for a in plan.by_type(ACL) if "tokenId" not in a.inputs and "userId" in a.inputs]
+    assert not any(a.options()["deleteBeforeReplace"] for a in user_acls)  # twin: only the token's entries
+    opts = token_acl_options("the-token", pulumi.ResourceOptions(protect=True))  # type: ignore[arg-type]
+    assert opts.replace_with == ["the-token"] and opts.delete_before_replace and opts.protect
+
+
+def test_initial_passwords_are_never_applied_again(plan: Recording) -> None:
+    """A UserLegacy password change goes through PUT /access/password, which refuses API tokens: the program
+    sets the initial password only (issue 15 item 5)."""
+    with_password = [u for u in plan.by_type(USER) if "password" in u.inputs]
+    assert with_password and all("password" in u.options()["ignoreChanges"] for u in with_password)

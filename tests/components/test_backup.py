@@ -51,9 +51,41 @@ def test_ha_only_on_multi_node(plan_prod: Recording, plan_dev: Recording) -> Non
     assert not plan_dev.by_type("proxmoxve:index/harule:Harule")
     rules = {r.inputs["rule"]: r.inputs for r in plan_prod.by_type("proxmoxve:index/harule:Harule")}
     home = rules["home-3001"]
-    assert home["type"] == "node-affinity" and home["resources"] == ["vm:3001"] and home["strict"] is False
+    assert home["type"] == "node-affinity" and home["resources"] == ["vm:3001"] and home["strict"] is True
     vm = plan_prod.one("proxmoxve:index/vmLegacy:VmLegacy", "hosting-verein-www-vm").inputs
     rep = plan_prod.one("proxmoxve:index/replication:Replication", "ha-verein-www-replication").inputs
     assert rep["target"] != vm["nodeName"] and rep["type"] == "local" and rep["resourceId"] == "3001-0"
     # home first, then the replica node only: a node without the guest's disks cannot start it
     assert home["nodes"] == {vm["nodeName"]: 2, rep["target"]: 1}
+
+
+def test_a_password_rotation_never_replaces_a_storage(plan: Recording) -> None:
+    """Issue 15 item 5: the storages take password and key at creation only; the rotation goes through a Command
+    on a node (render/pbs.py storage_password_script), updated in place when the password changes."""
+    for s in plan.by_type(PBS):
+        assert {"password", "encryptionKey", "generateEncryptionKey"} <= set(s.options()["ignoreChanges"])
+    cmd = plan.one(CMD, "backup-pbs-password")
+    assert cmd.inputs["stdin"] == "[secret]" and "triggers" not in cmd.inputs
+    assert all(f"pbs-{s.inputs['resourceId'][4:]}.pw" in cmd.inputs["create"] for s in plan.by_type(PBS))
+    assert "triggers" not in plan.one(CMD, "backup-pbs-jobs").inputs  # the SDK replaces on triggers (item 3)
+
+
+def test_ha_moves_never_replace(plan_prod: Recording) -> None:
+    """Issue 15 item 6: a VM's node change migrates it; a replication job ignores the source/target swap of an HA
+    migration, and its id follows its target; node-affinity rules are strict (only home and replica node)."""
+    from components.ha import replication_job
+
+    vms = plan_prod.by_type("proxmoxve:index/vmLegacy:VmLegacy")
+    assert vms and all(v.inputs["migrate"] is True for v in vms)
+    reps = plan_prod.by_type("proxmoxve:index/replication:Replication")
+    assert reps and all(r.options()["ignoreChanges"] == ["target"] for r in reps)
+    rules = [r for r in plan_prod.by_type("proxmoxve:index/harule:Harule") if r.inputs["type"] == "node-affinity"]
+    assert rules and all(r.inputs["strict"] is True for r in rules)
+
+    class G:
+        vm_id, node = 3001, "pve3"
+
+    nodes = ["pve1", "pve2", "pve3"]
+    # the target moves from pve1 to the new pve4: the id must change too (on a ring of len(nodes) it would not)
+    assert replication_job(G, nodes, "pve1") != replication_job(G, [*nodes, "pve4"], "pve4")  # type: ignore[arg-type]
+    assert replication_job(G, [*nodes, "pve4"], "pve1") == replication_job(G, nodes, "pve1")  # type: ignore[arg-type]

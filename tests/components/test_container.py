@@ -190,8 +190,11 @@ def test_provisioning_runs_the_secret_scripts_in_order_over_the_nodes_ssh() -> N
     assert wp.inputs["stdin"] == "[secret]" and wp.inputs["connection"] == "[secret]"
     # twin: a plain script stays visible, so the "[secret]" check above is not vacuous
     assert agent.inputs["stdin"] == "#!/bin/bash\ntrue\n"
-    # the container first, then the steps one after the other
-    assert ct.urn in wp.dependencies and wp.urn in agent.dependencies and ct.urn not in agent.dependencies
+    # the container first, then the steps one after the other; each runs again on a replaced container (its id is
+    # the trigger: the only way the agent step reaches the container directly)
+    assert ct.urn in wp.dependencies and wp.urn in agent.dependencies
+    assert wp.property_dependencies["triggers"] == agent.property_dependencies["triggers"] == [ct.urn]
+    assert all(ct.urn not in urns for k, urns in agent.property_dependencies.items() if k != "triggers")
 
 
 def test_no_provisioning_command_without_a_script() -> None:

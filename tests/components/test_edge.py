@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.render.cloudinit_schema import assert_valid_cloud_config
+from tests.support.cloudinit_schema import assert_valid_cloud_config
 from tools.mockengine import Recording
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"

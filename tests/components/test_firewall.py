@@ -21,7 +21,28 @@ def test_cluster_on_with_drop_and_nftables_on_every_node(plan: Recording) -> Non
     }
     assert all(n.inputs["nftables"] is True and n.inputs["enabled"] is True for n in nodes)
     hosts = plan.one(RULES, "firewall-hosts").inputs["rules"]
-    assert {"dport": "4789", "source": "+dc/vteps"}.items() <= next(r for r in hosts if r["proto"] == "udp").items()
+    vteps = plan.one("proxmoxve:firewall/ipsetLegacy:IpsetLegacy", "firewall-vteps-set").inputs["name"]
+    assert vteps.startswith("vteps-")
+    assert {"dport": "4789", "source": f"+dc/{vteps}"}.items() <= next(r for r in hosts if r["proto"] == "udp").items()
+
+
+def test_drop_waits_for_the_sets_and_rules_that_let_operators_in(plan: Recording) -> None:
+    """Issue 15 item 7: the cluster's input DROP depends on the host rules and every IP set they name; the sets a
+    routine change edits are content-named and replaced create-before-delete (a new name, never a gap)."""
+    cluster = plan.one("proxmoxve:cluster/firewallLegacy:FirewallLegacy", "firewall-cluster")
+    hosts = plan.one(RULES, "firewall-hosts")
+    sets = {s.inputs["name"]: s for s in plan.by_type("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")}
+    named = {r["source"].removeprefix("+dc/") for r in hosts.inputs["rules"]}
+    assert named <= set(sets) and {"management"} < named
+    assert hosts.urn in cluster.dependencies
+    assert all(sets[n].urn in cluster.dependencies for n in named)
+    for n in named - {"management", "pve-clients"}:
+        assert sets[n].options()["deleteBeforeReplace"] is False, n
+        base = n.rsplit("-", 1)[0]
+        from components.firewall import content_name
+
+        entries = [c["name"] for c in sets[n].inputs["cidrs"]]
+        assert n == content_name(base, entries) != content_name(base, [*entries, "192.0.2.99/32"])
 
 
 def test_every_guest_has_firewall_on_with_input_drop(plan: Recording) -> None:
@@ -42,7 +63,8 @@ def test_security_groups_are_tenant_prefixed_and_short(plan: Recording) -> None:
 
 def test_ipsets(plan: Recording) -> None:
     sets = {s.inputs["name"]: s.inputs["cidrs"] for s in plan.by_type("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")}
-    assert {"world", "management", "vteps", "t1-lans", "t2-lans", "t4-lans"} <= set(sets)
+    assert {"world", "management", "t1-lans", "t2-lans", "t4-lans"} <= set(sets)
+    assert any(n.startswith("vteps-") for n in sets) and any(n.startswith("admins-") for n in sets)
     world = {c["name"]: c.get("nomatch", False) for c in sets["world"]}
     assert (
         world["0.0.0.0/1"] is False
@@ -52,13 +74,13 @@ def test_ipsets(plan: Recording) -> None:
     )
 
 
-def test_vnet_firewalls_drop_by_default_with_a_secret_token(plan: Recording) -> None:
+def test_vnet_firewalls_drop_by_default_and_hold_no_token(plan: Recording) -> None:
     fws = {f.inputs["vnet"]: f for f in plan.by_type(VNET_FW)}
     assert set(fws) == {"alphaweb", "alphadb", "betaweb", "betadb", "comlan", "keepweb", "keepdb", "keepops"}
     applier = plan.one("proxmoxve:sdn/applier:Applier", "sdn-applier").urn
     for fw in fws.values():
         assert fw.inputs["options"] == {"enable": True, "policy_forward": "DROP"}
-        assert fw.inputs["api_token"] == "[secret]"
+        assert "api_token" not in fw.inputs  # the run's credentials, never the state's (issue 15 item 8)
         assert applier in fw.dependencies
         assert all(r["type"] == "forward" for r in fw.inputs["rules"])
 

@@ -6,7 +6,7 @@ import dataclasses
 
 from proofs.isolation import check_monitoring
 from proofs.privileges import ACL, ROLE
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording
 
 TOKEN = "proxmoxve:user/token:Token"

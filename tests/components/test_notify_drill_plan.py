@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from components.pve_notifications import PveNotificationProvider
-from tools.mockengine import Recording, run_program, stack_config
+from tests.support.stacks import fixture_config, run_fixture
+from tools.mockengine import Recording
 from tools.plan import plan_document
 
 SMTP = "pulumi-python:dynamic/proxcloud:PveSmtpTarget"
@@ -41,9 +44,10 @@ def test_backup_jobs_leave_mail_to_the_notification_system(plan: Recording) -> N
         assert "mailtos" not in job.inputs and "mailnotification" not in job.inputs
 
 
+@pytest.mark.slow
 def test_twin_without_notifications_the_jobs_keep_their_mailto() -> None:
-    config = {k: v for k, v in stack_config("dev").items() if k != "proxcloud:notifications"}
-    plan = run_program("dev", config=config)
+    config = {k: v for k, v in fixture_config("dev").items() if k != "proxcloud:notifications"}
+    plan = run_fixture("dev", config)
     assert plan.by_type(SMTP) == []
     for job in plan.by_type(JOB):
         assert job.inputs["mailtos"] == ["ops@example.net"] and job.inputs["mailnotification"] == "failure"

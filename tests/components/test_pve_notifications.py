@@ -1,7 +1,7 @@
 """The notification provider against fakepve on loopback, its credentials, its state, and the resources under mocks.
 
 Two fakes, as for the VNet firewall: the plain `fakepve` (every request checked against the PVE 9 schema with PVE's
-words, nothing stored) and `notify_pve` (tests/components/fakepve_notify.py: the same, keeping targets and
+words, nothing stored) and `notify_pve` (tests/support/fakepve_notify.py: the same, keeping targets and
 matchers with proxmox-notify's rules), so results can be read back.
 """
 
@@ -31,7 +31,7 @@ from components.pve_notifications import (
     SmtpTargetArgs,
 )
 from model.notifications import admin_matcher
-from tests.components.fakepve_notify import NotifyFakePve
+from tests.support.fakepve_notify import NotifyFakePve
 from tools.mockengine import PlanMocks, Recording, RecordingMonitor
 
 TOKEN_ID = "pulumi@pve!notify"

@@ -8,7 +8,10 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.mockengine import PROJECT_DIR, Recording
+import pytest
+
+from tests.support.stacks import FIXTURE_PROJECT
+from tools.mockengine import Recording
 
 GUESTS = ("proxmoxve:index/vmLegacy:VmLegacy", "proxmoxve:index/containerLegacy:ContainerLegacy")
 
@@ -22,13 +25,14 @@ def _protected(plan: Recording, tenant: str) -> list[str]:
     return sorted(r.name for r in [pool, *storage, *guests] if r.protect or r.inputs.get("protection") is True)
 
 
+@pytest.mark.slow
 def test_retiring_clears_protection_of_that_tenant_only(
     tmp_path: Path, run_with: Callable[..., Recording], plan_prod: Recording
 ) -> None:
     assert "community-pool" in _protected(plan_prod, "community")  # twin: prod protects it today
     assert "community-humhub-humhub-vm" in _protected(plan_prod, "community")
     tenants = tmp_path / "tenants"
-    shutil.copytree(PROJECT_DIR / "tenants", tenants)
+    shutil.copytree(FIXTURE_PROJECT / "tenants", tenants)
     path = tenants / "community.yaml"
     path.write_text(path.read_text() + "retiring: true\n")
     plan = run_with("prod", **{"proxcloud:tenantsDir": str(tenants)})

@@ -4,7 +4,7 @@ Two fakes are used:
 * `fakepve` (the plain plugin fixture): fakepve 0.5.0 serves the VNet firewall paths generically: it checks
   each request against the PVE 9 schema and answers 200 or PVE's 400, but stores nothing. Tests on it prove
   that every request the provider sends is accepted, and that schema violations come back in PVE's wording.
-* `vnet_pve` (tests/components/fakepve_vnet.py): the same fake with those paths routed to fakepve's stateful
+* `vnet_pve` (tests/support/fakepve_vnet.py): the same fake with those paths routed to fakepve's stateful
   firewall code, so reconciliation results (order, in-place edits, deletes, options) can be read back.
 """
 
@@ -25,7 +25,7 @@ from fakepve.schema import load as load_schema
 from fakepve.schema import validate as schema_validate
 
 from components.vnet_firewall import VnetFirewallProvider, VnetFirewallRules, VnetFirewallRulesArgs
-from tests.components.fakepve_vnet import VnetFakePve
+from tests.support.fakepve_vnet import VnetFakePve
 from tools.mockengine import PlanMocks, Recording, RecordingMonitor
 
 TOKEN_ID = "pulumi@pve!vnetfw"
@@ -418,3 +418,71 @@ def test_plain_fakepve_does_not_store_vnet_rules(fakepve: Any, fakepve_cafile: s
     provider._request(
         props, "POST", base + "/rules", {"type": "forward", "action": "ACCEPT", "proto": "tcp", "dport": "70000"}
     )
+
+
+# ---------------------------------------------------------------- issue 15 item 8: run-time credentials, gone VNets
+
+
+def _configured(pve: Any, token: str = TOKEN) -> VnetFirewallProvider:
+    provider = VnetFirewallProvider()
+    # configure() reads `req.config` as a mapping (pulumi.dynamic.ConfigureRequest.config)
+    provider.configure(type("Req", (), {"config": {"proxmoxve:endpoint": pve.url, "proxmoxve:apiToken": token}})())  # type: ignore[arg-type]
+    return provider
+
+
+def test_the_run_credentials_win_over_a_token_in_the_state(
+    vnet_pve: VnetFakePve, fakepve_cafile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token rotated and deleted since the last `up` is still in old state: refresh and destroy use the run's
+    token (configure), so they keep working. Twin: unconfigured, the state's dead token fails (HTTP 401)."""
+    for name in ("PROXMOX_VE_ENDPOINT", "PROXMOX_VE_API_TOKEN", "PROXMOX_VE_INSECURE"):
+        monkeypatch.delenv(name, raising=False)
+    dead = f"{TOKEN_ID}=00000000-dead-beef-0000-000000000000"
+    props = props_for(vnet_pve, fakepve_cafile, api_token=dead, rules=WEB_RULES)
+    with pytest.raises(RuntimeError, match="HTTP 401"):
+        VnetFirewallProvider().read("t1web", props)
+    provider = _configured(vnet_pve)
+    provider.create(props)
+    assert provider.read("t1web", props).id == "t1web"
+    provider.delete("t1web", props)
+    assert stored(vnet_pve) == []
+
+
+def test_a_vnet_that_is_gone_drops_the_resource() -> None:
+    """Read of a VNet PVE no longer has returns no resource, delete succeeds; other errors still raise."""
+    from proxcloud_providers.pve_http import PveError
+
+    def gone(*_a: Any, **_k: Any) -> Any:
+        raise PveError(
+            500, "PVE refused GET /cluster/sdn/vnets/t1web/firewall/rules (HTTP 500): sdn vnet 't1web' does not exist"
+        )
+
+    def denied(*_a: Any, **_k: Any) -> Any:
+        raise PveError(403, "PVE refused GET (HTTP 403): Permission check failed")
+
+    provider = VnetFirewallProvider()
+    provider._request = gone  # type: ignore[method-assign]
+    assert provider.read("t1web", {"vnet": "t1web"}).id == ""
+    assert provider.delete("t1web", {"vnet": "t1web"}) is None
+    provider._request = denied  # type: ignore[method-assign]
+    with pytest.raises(PveError, match="403"):
+        provider.read("t1web", {"vnet": "t1web"})
+    with pytest.raises(PveError, match="403"):
+        provider.delete("t1web", {"vnet": "t1web"})
+
+
+def test_the_pickled_providers_resolve_and_carry_no_credentials(vnet_pve: VnetFakePve) -> None:
+    """Pulumi stores a dynamic provider by reference to its class's module: the paths stacks hold today resolve,
+    and a configured provider pickles as its bare class (no endpoint, no token)."""
+    import importlib
+
+    import dill
+
+    from tools.replace_rules import DYNAMIC_PROVIDERS
+
+    for ref in set(DYNAMIC_PROVIDERS.values()):
+        module, _, cls = ref.partition(":")
+        assert getattr(importlib.import_module(module), cls).__module__ == module, ref
+    raw = dill.dumps(_configured(vnet_pve))
+    assert b"components.vnet_firewall" in raw and TOKEN_SECRET.encode() not in raw and vnet_pve.url.encode() not in raw
+    assert dill.loads(raw)._run is None

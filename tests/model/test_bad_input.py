@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.model.bad_input import assert_refused, copy_inputs, plan, replace, replace_line
+from tests.support.bad_input import assert_refused, copy_inputs, plan, replace, replace_line
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@proxcloud"
 HUGE = "x" * 10_000
@@ -114,6 +114,7 @@ def test_humhub_text_fields(project: Path, old: str, field: str, value: str) -> 
     assert_refused(plan(project), "tenants/community.yaml", field)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", [*BAD_TEXT.values(), '"o\'brien@example.org"'], ids=[*BAD_TEXT, "quote"])
 @pytest.mark.parametrize(
     ("old", "field"),
@@ -356,6 +357,7 @@ HARMLESS: dict[str, Callable[[Path], None]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit", HARMLESS.values(), ids=HARMLESS.keys())
 def test_harmless_edits_still_plan(project: Path, edit: Callable[[Path], None]) -> None:
     edit(project)

@@ -13,8 +13,7 @@ import pytest
 from model.dhcp import dhcp_server
 from model.errors import SpecError
 from model.platform import Platform
-from tests.model.test_load import load, tenant
-from tests.model.test_vms import CFG, vm
+from tests.support.model_inputs import CFG, load, tenant, vm
 
 PROXY = {"engine": "caddy", "name": "acme-proxy", "slot": 90, "acme_email": "ops@acme.example"}
 RANGE = {"start": "192.168.10.100", "end": "192.168.10.199"}

@@ -10,8 +10,7 @@ import pytest
 from model.edge import router_spec
 from model.errors import SpecError
 from render.router import EDGE_LINK_LOCAL, networkd_files
-from tests.model.test_load import load, tenant
-from tests.model.test_vms import CFG, vm
+from tests.support.model_inputs import CFG, load, tenant, vm
 
 
 def hosting(**extra: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,74 +11,27 @@ import pytest
 import yaml
 
 from model.errors import SpecError
-from model.load import load_platform
 from model.models import AccessProfile
+from tests.support.model_inputs import CONFIG, load, tenant
+from tests.support.stacks import FIXTURE_PROJECT, load_stack_spec
 from tools.mockengine import PROJECT_DIR
 
-CONFIG: dict[str, Any] = {
-    "domain": "dev.example.net",
-    "nodes": [{"name": "pve1", "vtep": "10.99.0.11"}, {"name": "pve2", "vtep": "10.99.0.12"}],
-    "underlay": {"cidr": "10.99.0.0/24", "mtu": 1500, "vlan": 99},
-    "datastores": {"vm": "local-zfs", "snippets": "local", "images": "local"},
-}
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_shipped_stacks_load(stack: str) -> None:
+    """The user's own stacks and tenant files (whatever they hold): each stack loads the tenants it selects."""
+    p = load_stack_spec(stack, PROJECT_DIR)
+    selected = p.settings.tenants or [f.stem for f in (PROJECT_DIR / p.settings.tenants_dir).glob("*.yaml")]
+    assert p.tenants and {t.name for t in p.tenants} == set(selected)
 
 
-def person(tenant_name: str) -> str:
-    """A last name per tenant (letters only): a PVE user belongs to one tenant."""
-    return "".join("abcdefghij"[int(c)] if c.isdigit() else c for c in tenant_name if c != "-")
-
-
-def tenant(name: str = "acme", number: int = 1, octet: int = 10, **extra: Any) -> dict[str, Any]:
-    data = {
-        "name": name,
-        "number": number,
-        "access": "self-service",
-        "users": [{"name": f"ada.{person(name)}"}],
-        "zone": {"id": name[:8]},
-        "vnets": [
-            {"id": f"{name[:5]}web", "cidr": f"192.168.{octet}.0/24"},
-            {"id": f"{name[:5]}db", "cidr": f"192.168.{octet + 1}.0/24"},
-        ],
-        "storages": [f"tank-{name}"],
-    }
-    data.update(extra)
-    return data
-
-
-def load(
-    tmp_path: Path,
-    tenants: list[dict[str, Any]] | dict[str, str],
-    config: dict[str, Any] | None = None,
-    keep: bool = False,
-):
-    """Write the tenant files (replacing the last call's, unless `keep`) and load the platform."""
-    d = tmp_path / "tenants"
-    d.mkdir(exist_ok=True)
-    for old in [] if keep else d.glob("*.yaml"):
-        old.unlink()
-    if isinstance(tenants, dict):
-        for fname, text in tenants.items():
-            (d / fname).write_text(text)
-    else:
-        for i, t in enumerate(tenants):  # tenants/<name>.yaml; a name given twice (or none) gets t<i>.yaml
-            name = t.get("name")
-            fname = f"{name}.yaml" if isinstance(name, str) and not (d / f"{name}.yaml").exists() else f"t{i}.yaml"
-            (d / fname).write_text(yaml.safe_dump(t))
-    return load_platform("proxcloud", "dev", config or CONFIG, tmp_path)
-
-
-def test_shipped_stacks_load() -> None:
+def test_fixture_stacks_load_setups_a_to_d() -> None:
     for stack in ("dev", "prod"):
-        raw = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-        cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
-        p = load_platform("proxcloud", stack, cfg, PROJECT_DIR)
-        assert {t.name for t in p.tenants} == {"alpha", "beta", "community", "hosting", "keepers"}
+        assert {t.name for t in load_stack_spec(stack).tenants} == {"alpha", "beta", "community", "hosting", "keepers"}
 
 
 def test_setup_d_networks_and_accounts_exactly() -> None:
-    raw = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]
-    cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
-    p = {t.name: t for t in load_platform("proxcloud", "prod", cfg, PROJECT_DIR).tenants}
+    p = {t.name: t for t in load_stack_spec("prod").tenants}
     assert [str(v.cidr) for v in p["alpha"].vnets] == ["192.168.10.0/24", "192.168.20.0/24"]
     assert [str(v.cidr) for v in p["beta"].vnets] == ["192.168.30.0/24", "192.168.40.0/24"]
     for name in ("alpha", "beta"):
@@ -298,14 +252,13 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_chronograf_needs_an_allow_list(tmp_path: Path) -> None:
     """Chronograf has no login: published to everyone it would hand out the tenant's metrics (and its InfluxDB)."""
     (tmp_path / "tenants").mkdir()
-    for f in (PROJECT_DIR / "tenants").glob("*.yaml"):
+    for f in (FIXTURE_PROJECT / "tenants").glob("*.yaml"):
         text = f.read_text()
         if f.name == "alpha.yaml":
             text = "\n".join(line for line in text.splitlines() if "chronograf_allow_from" not in line)
         (tmp_path / "tenants" / f.name).write_text(text)
-    raw = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]
-    cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
+    shutil.copy(FIXTURE_PROJECT / "Pulumi.dev.yaml", tmp_path / "Pulumi.dev.yaml")
     with pytest.raises(SpecError) as err:
-        load_platform("proxcloud", "dev", cfg, tmp_path)
+        load_stack_spec("dev", tmp_path)
     assert "tenants/alpha.yaml: monitoring: chronograf_allow_from is empty" in str(err.value)
     assert "(fix: list the client networks" in str(err.value)

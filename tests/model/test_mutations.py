@@ -21,11 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model.files import path_text
-from tests.model.bad_input import Outcome, copy_inputs, load, plan
-from tools.mockengine import PROJECT_DIR
+from tests.support.bad_input import Outcome, copy_inputs, load, plan
+from tests.support.stacks import FIXTURE_PROJECT
 
-FILES = [f"tenants/{p.name}" for p in sorted((PROJECT_DIR / "tenants").glob("*.yaml"))] + ["Pulumi.dev.yaml"]
-ORIGINAL = {name: (PROJECT_DIR / name).read_text(encoding="utf-8") for name in FILES}
+pytestmark = pytest.mark.slow  # hypothesis: the program planned for each mutation
+
+FILES = [f"tenants/{p.name}" for p in sorted((FIXTURE_PROJECT / "tenants").glob("*.yaml"))] + ["Pulumi.dev.yaml"]
+ORIGINAL = {name: (FIXTURE_PROJECT / name).read_text(encoding="utf-8") for name in FILES}
 DATA = {name: yaml.safe_load(text) for name, text in ORIGINAL.items()}
 
 # Characters nobody can see or that change how text reads: controls, zero-width, bidi marks and overrides,

@@ -16,8 +16,7 @@ from model.errors import SpecError
 from model.load import _mirror
 from model.notifications import admin_addresses
 from model.platform import Platform
-from tests.model.test_load import CONFIG, load, tenant
-from tests.model.test_vms import BACKUP, CFG, vm
+from tests.support.model_inputs import BACKUP, CFG, CONFIG, load, tenant, vm
 
 NOTIFY = {"server": "smtp.example.net", "fromAddress": "pve@example.net"}
 DRILL = {"node": "pve2", "scratchIds": {"first": 999999900, "last": 999999909}}

@@ -9,19 +9,15 @@ from pathlib import Path
 
 import fakepve
 import pytest
-import yaml
 from fakepve.formats import NAMED
 
-from model.load import load_platform
 from model.models import SDN_ID
-from tools.mockengine import PROJECT_DIR
+from tests.support.stacks import load_stack_spec
 
 
 @pytest.fixture(scope="module")
 def platform():
-    raw = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]
-    cfg = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("proxcloud:")}
-    return load_platform("proxcloud", "prod", cfg, PROJECT_DIR)
+    return load_stack_spec("prod")
 
 
 def test_sdn_id_rule_is_pves(platform) -> None:

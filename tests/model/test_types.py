@@ -42,6 +42,7 @@ host_like = st.one_of(
 mail_like = st.one_of(tricky_text, st.tuples(st.one_of(label, tricky_text), host_like).map(lambda p: f"{p[0]}@{p[1]}"))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(value=host_like)
 def test_host_names_the_spec_accepts_every_renderer_accepts(value: str) -> None:
@@ -52,6 +53,7 @@ def test_host_names_the_spec_accepts_every_renderer_accepts(value: str) -> None:
         assert NAMED["dns-name"](value) is None, value
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(value=mail_like)
 def test_emails_the_spec_accepts_every_renderer_and_pve_accept(value: str) -> None:
@@ -61,6 +63,7 @@ def test_emails_the_spec_accepts_every_renderer_and_pve_accept(value: str) -> No
         assert "'" not in value and '"' not in value and "\\" not in value
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(value=st.one_of(tricky_text, label))
 def test_names_the_spec_accepts_every_consumer_accepts(value: str) -> None:
@@ -78,6 +81,7 @@ def test_names_the_spec_accepts_every_consumer_accepts(value: str) -> None:
         assert render.extras._NETWORK_RE.match(value)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     value=st.one_of(

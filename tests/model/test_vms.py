@@ -13,36 +13,7 @@ from hypothesis import strategies as st
 
 from model.errors import SpecError
 from model.platform import Nic
-from tests.model.test_load import CONFIG, load, tenant
-
-IMAGE = {
-    "url": "https://cloud.debian.org/images/cloud/bookworm/x/debian-12-genericcloud-amd64.qcow2",
-    "checksum": "0" * 64,
-    "fileName": "debian-12.qcow2",
-}
-HOSTING = {"ipv4Pool": "10.200.0.0/16", "ipv6Pool": "2001:db8:200::/48"}
-BACKUP = {
-    "pbs": {
-        "server": "pbs.example.net",
-        "datastore": "offsite",
-        "fingerprint": ":".join(["ab"] * 32),
-        "username": "pve-backup@pbs",
-    },
-    "window": {"start": "22:00", "end": "05:00"},
-    "start": "01:30",
-    "mailto": "ops@example.net",
-}
-EDGE = {
-    "publicIpv4": "203.0.113.10/24",
-    "gateway4": "203.0.113.1",
-    "publicIpv6": "2001:db8:1::10/64",
-    "gateway6": "2001:db8:1::1",
-}
-CFG = {**CONFIG, "image": IMAGE, "hosting": HOSTING, "backup": BACKUP, "edge": EDGE}
-
-
-def vm(**kw: Any) -> dict[str, Any]:
-    return {"name": "web1", "slot": 1, **kw}
+from tests.support.model_inputs import BACKUP, CFG, CONFIG, EDGE, HOSTING, IMAGE, load, tenant, vm
 
 
 def test_vm_id_default_pinned_and_mirror(tmp_path: Path) -> None:

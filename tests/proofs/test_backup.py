@@ -6,7 +6,7 @@ import dataclasses
 
 from proofs.backup import JOB, REPLICATION, ignored_excludes, stateful_guests, unbacked, unreplicated
 from proofs.privileges import VM
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording
 
 

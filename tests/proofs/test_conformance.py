@@ -14,7 +14,7 @@ from fakepve import firewall as fakepve_firewall
 from proofs import conformance
 from proofs import provider_rules as pr
 from proofs.conformance import api_props, calendar_event_error, sdk_schema
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording, Registration
 
 # What the proof may leave undecided on the shipped stacks: secrets, formats nobody implements, attributes newer than

@@ -7,7 +7,7 @@ import dataclasses
 
 from proofs.drill import CMD, drilled, scratch_collisions, undrilled
 from proofs.privileges import VM
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording
 
 

@@ -388,6 +388,7 @@ def test_twin_properties_can_fail() -> None:
 # ---------------------------------------------------------------- the real plan
 
 
+@pytest.mark.slow
 def test_model_reads_the_real_dev_plan(plan_dev: Recording) -> None:
     model = FirewallModel.from_recording(plan_dev)
     names = sorted(model.guests)

@@ -13,7 +13,7 @@ import pytest
 
 from proofs import ha_rules as ha
 from proofs.privileges import CT, VM
-from tests.proofs.graph import recording, reg
+from tests.support.graph import recording, reg
 from tools.mockengine import Recording, Registration
 
 NODES = ["n1", "n2", "n3"]
@@ -37,7 +37,7 @@ def ha_resource(sid: str, g: Registration) -> Registration:
 
 
 def node_rule(rule: str, sids: list[str], nodes: dict[str, int], *after: Registration) -> Registration:
-    r = reg(ha.HARULE, rule, rule=rule, type="node-affinity", resources=sids, nodes=nodes, strict=False)
+    r = reg(ha.HARULE, rule, rule=rule, type="node-affinity", resources=sids, nodes=nodes, strict=True)
     return _deps(r, *after)
 
 
@@ -200,6 +200,7 @@ TWINS: dict[Callable[[Recording], list[str]], list[Callable[[dict], dict]]] = {
         lambda g: changed(g, "home-101", nodes={"n1": 2, "n2": 1, "n3": 1}),  # n3 holds no replica of vm:101
         lambda g: changed(g, "home-101", nodes={"n1": 1, "n2": 2}),  # the home is not preferred
         lambda g: changed(g, "home-101", nodes={"n1": 2}),  # nowhere to fail over
+        lambda g: changed(g, "home-101", strict=False),  # PVE adds n3 (no replica) at the lowest priority
         lambda g: {k: v for k, v in g.items() if k != "home-104"},  # an HA resource without a rule
     ],
     ha.kept_apart_guests_can_fail_over: [

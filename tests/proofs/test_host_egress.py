@@ -8,7 +8,7 @@ import dataclasses
 from model.flows import host_egress
 from model.platform import Platform
 from proofs.host_egress import CLUSTER_FW, RULES, host_egress_allowed
-from tests.conftest import load_stack_spec
+from tests.support.stacks import load_stack_spec
 from tools.mockengine import Recording
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
-from pathlib import Path
 
-import yaml
+import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from proofs.isolation import check_isolation
 from proofs.privileges import ACL, ROLE
-from tests.proofs.graph import reg
-from tools.mockengine import Recording, run_program, stack_config
+from tests.support.graph import reg
+from tests.support.tenant_sets import plan_tenants, tenant_sets
+from tools.mockengine import Recording
 
 
 def test_shipped_stacks_are_isolated(plan: Recording) -> None:
@@ -71,40 +69,11 @@ def test_a_root_acl_leaks_everything(plan_dev: Recording) -> None:
 
 # --- the property: whatever tenants the spec allows, the planned graph isolates them ---
 
-NAMES = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne"]
 
-
-@st.composite
-def tenant_sets(draw: st.DrawFn) -> list[dict]:
-    names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True))
-    tenants = []
-    for n, name in enumerate(names, start=1):
-        vnets = [{"id": f"{name[:4]}n{i}", "cidr": f"10.{n}.{i}.0/24"} for i in range(draw(st.integers(0, 3)))]
-        storages = draw(st.lists(st.sampled_from([f"tank-{name}", f"nfs-{name}"]), unique=True, max_size=3))
-        users = [{"name": f"user{c}.{name}"} for c in "abc"[: draw(st.integers(0, 2))]]
-        tenants.append(
-            {
-                "name": name,
-                "number": n,
-                "access": draw(st.sampled_from(["operator", "self-service"])),
-                "users": users,
-                "zone": {"id": f"z{name[:6]}"},
-                "vnets": vnets,
-                "storages": storages,
-            }
-        )
-    return tenants
-
-
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tenant_sets())
 def test_random_tenant_sets_are_isolated(tenants: list[dict]) -> None:
-    with tempfile.TemporaryDirectory() as d:
-        for t in tenants:
-            (Path(d) / f"{t['name']}.yaml").write_text(yaml.safe_dump(t))
-        config = stack_config("dev")
-        config["proxcloud:tenantsDir"] = d
-        del config["proxcloud:publicAddresses"]  # names the shipped tenants
-        plan = run_program("dev", config=config)
+    plan = plan_tenants(tenants)
     assert len(plan.by_type("proxcloud:index:Tenant")) == len(tenants)
     assert check_isolation(plan) == [], json.dumps(tenants)

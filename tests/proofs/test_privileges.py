@@ -12,7 +12,7 @@ from fakepve import shapes
 
 from proofs.privileges import ACL, ROLE, TOKEN, USER, VM, AccessModel, ProofError
 from proofs.pve import BUILTIN_ROLES, PRIVILEGES
-from tests.proofs.graph import recording, reg
+from tests.support.graph import recording, reg
 
 A, B = "a.user@pve", "b.user@pve"
 

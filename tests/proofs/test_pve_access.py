@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from proofs.privileges import ACL, MEMBERSHIP, ROLE, TOKEN, USER, VM, AccessModel
 from proofs.pve_access import PveAccess
-from tests.proofs.graph import recording, reg
+from tests.support.graph import recording, reg
 
 A = "a.user@pve"
 TOK = f"{A}!t"

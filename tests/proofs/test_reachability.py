@@ -1,17 +1,22 @@
 """Reachability proof on the planned dev stack: the firewall allows exactly the intended flows.
 
 The intended matrix is written here by hand from the setups (not derived from model/flows.py), so a wrong
-policy, a missing rule or a widened one shows up as a difference.
+policy, a missing rule or a widened one shows up as a difference. It covers every guest of the plan: a guest with
+no declared intent fails the proof (declare its flows in INTENDED, or in QUIET if it takes none), so a new guest
+with new flows cannot pass unchecked.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from proofs.firewall import GROUP, OPTIONS, RULES, VNET_FW, FirewallModel, FirewallModelError
+from tests.support.bad_input import copy_inputs
 from tools.mockengine import Recording
+from tools.plan import record_plan
 
 WEB = {("tcp", 80), ("tcp", 443)}
 # Endpoints with public addresses are "the internet" for each other (the model judges the firewall, not NAT).
@@ -49,16 +54,20 @@ for guest in (*KEEPERS, "keepers-graylog"):
     INTENDED.setdefault((guest, "keepers-zabbix"), set()).add(("tcp", 10051))  # agents' active checks
 for guest in (*KEEPERS, "keepers-zabbix"):
     INTENDED.setdefault((guest, "keepers-graylog"), set()).add(("tcp", 1514))  # rsyslog to the central Graylog
-ENDPOINTS = sorted({"debian-desktop", "verein-cloud", *(n for pair in INTENDED for n in pair)})
+QUIET = ("debian-desktop", "verein-cloud")  # guests that nothing may reach (their intent: no inbound flow at all)
+ENDPOINTS = sorted({*QUIET, *(n for pair in INTENDED for n in pair)})
 GUESTS = [e for e in ENDPOINTS if e != "internet"]
 
 
 def matrix_diff(plan: Recording) -> list[str]:
+    """Every disagreement between the plan's firewall and the intent, over every guest of the plan."""
     model = FirewallModel.from_recording(plan)
+    undeclared = sorted(set(model.guests) - set(GUESTS))
     every = set(model.probes())
     # every guest may open anything towards the internet (egress through its router); inbound is as above
-    intended = {**{(g, "internet"): every for g in GUESTS}, **INTENDED}
-    return model.differences(intended)
+    intended = {**{(g, "internet"): every for g in [*GUESTS, *undeclared]}, **INTENDED}
+    missing = [f"NO INTENT for guest {g}: declare its flows in INTENDED (or add it to QUIET)" for g in undeclared]
+    return missing + model.differences(intended)
 
 
 def test_both_stacks_allow_exactly_the_intended_flows(plan: Recording) -> None:
@@ -185,6 +194,7 @@ def _edit(plan: Recording, name: str, change) -> Recording:
     )
 
 
+@pytest.mark.slow
 def test_removing_a_rule_closes_exactly_its_flow(plan_dev: Recording) -> None:
     broken = _edit(plan_dev, "firewall-community-humhub", lambda i: {**i, "rules": []})
     diff = matrix_diff(broken)
@@ -195,6 +205,7 @@ def _widen(inputs: dict) -> dict:
     return {**inputs, "rules": [{**r, "source": "+dc/world"} for r in inputs["rules"]]}
 
 
+@pytest.mark.slow
 def test_widening_a_rule_is_caught(plan_dev: Recording) -> None:
     """Widen HumHub's guest rule and its VNet rule to the whole internet: the matrix shows the new flow."""
     widened = _edit(_edit(plan_dev, "firewall-community-humhub", _widen), "firewall-comlan-vnet", _widen)
@@ -202,12 +213,14 @@ def test_widening_a_rule_is_caught(plan_dev: Recording) -> None:
     assert any(d.startswith("OPEN but not intended: internet") and "-> humhub " in d for d in diff), diff
 
 
+@pytest.mark.slow
 def test_one_widened_level_is_not_enough(plan_dev: Recording) -> None:
     """Defence in depth: the guest rule alone widened still leaves the VNet level closed to the internet."""
     diff = matrix_diff(_edit(plan_dev, "firewall-community-humhub", _widen))
     assert not any(d.startswith("OPEN") for d in diff), diff
 
 
+@pytest.mark.slow
 def test_the_vnet_level_is_enforced_too(plan_dev: Recording) -> None:
     """Dropping the comlan VNet rule for HumHub closes the flow even though the guest rule still allows it."""
 
@@ -218,6 +231,7 @@ def test_the_vnet_level_is_enforced_too(plan_dev: Recording) -> None:
     assert diff and all("-> humhub " in d and d.startswith("CLOSED") for d in diff), diff
 
 
+@pytest.mark.slow
 def test_influxdb_only_from_grafana_and_chronograf(plan_dev: Recording) -> None:
     """Twin: let Telegraf's neighbour web VNet reach InfluxDB (widen the group) and the matrix shows it."""
     widened = _edit(_edit(plan_dev, "firewall-alpha-influxdb", _widen), "firewall-alphaweb-vnet", _widen)
@@ -225,9 +239,37 @@ def test_influxdb_only_from_grafana_and_chronograf(plan_dev: Recording) -> None:
     assert any(d.startswith("OPEN but not intended: internet") and "-> alpha-influxdb " in d for d in diff), diff
 
 
+@pytest.mark.slow
 def test_switching_both_levels_off_opens_the_guest(plan_dev: Recording) -> None:
     off = _edit(plan_dev, "firewall-humhub-test-options", lambda i: {**i, "enabled": False})
     assert not any(d.startswith("OPEN") for d in matrix_diff(off))  # the VNet still holds
     off = _edit(off, "firewall-comlan-vnet", lambda i: {**i, "options": {**i["options"], "enable": False}})
     diff = matrix_diff(off)
     assert any(d.startswith("OPEN but not intended: internet") and "-> humhub-test " in d for d in diff), diff
+
+
+@pytest.mark.slow
+def test_twin_new_guests_with_new_flows_fail_the_proof(tmp_path: Path) -> None:
+    """Two new guests of alpha (a web VM behind its proxy, a database for it): the program opens proxy -> web 80 and
+    web -> db 3306; the proof names both guests as undeclared, while the old check over the named endpoints alone
+    (below) saw nothing."""
+    project = copy_inputs(tmp_path / "project")
+    new = (
+        "vms:\n"
+        "  - {name: alpha-web1, slot: 30, role: web, vnet: alphaweb, address: 192.168.10.30}\n"
+        "  - {name: alpha-db1, slot: 31, role: db, vnet: alphadb, address: 192.168.20.30}\n"
+    )
+    alpha = project / "tenants" / "alpha.yaml"
+    alpha.write_text(alpha.read_text(encoding="utf-8") + new, encoding="utf-8")
+    plan = record_plan("dev", project)
+    model = FirewallModel.from_recording(plan)
+    assert model.reaches("alpha-proxy", "alpha-web1", "tcp", 80)
+    assert model.reaches("alpha-web1", "alpha-db1", "tcp", 3306)
+    diff = matrix_diff(plan)
+    assert [d for d in diff if d.startswith("NO INTENT")] == [
+        "NO INTENT for guest alpha-db1: declare its flows in INTENDED (or add it to QUIET)",
+        "NO INTENT for guest alpha-web1: declare its flows in INTENDED (or add it to QUIET)",
+    ]
+    assert any(d.startswith("OPEN but not intended: alpha-proxy") and "-> alpha-web1 " in d for d in diff), diff
+    named_only = {**{(g, "internet"): set(model.probes()) for g in GUESTS}, **INTENDED}
+    assert model.differences(named_only) == []  # what the proof saw before it covered every guest

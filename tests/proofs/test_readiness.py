@@ -9,7 +9,7 @@ import pytest
 
 from model.platform import Platform
 from proofs.readiness import COMMAND, READINESS, missing_waits, routers_on_path, unwaited_commands
-from tests.proofs.graph import reg
+from tests.support.graph import reg
 from tools.mockengine import Recording
 
 VM = "proxmoxve:index/vmLegacy:VmLegacy"

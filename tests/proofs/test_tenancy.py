@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 
 from proofs import tenancy
@@ -17,10 +15,10 @@ from proofs.privileges import ACL, CT, MEMBERSHIP, ROLE, TENANT, TOKEN, USER, VM
 from proofs.pve_access import PveAccess
 from proofs.reach import FILE
 from proofs.tenancy import PBS, RULES, VNET, ZONE, check_all
-from tests.proofs.access_known_violations import KNOWN_VIOLATIONS
-from tests.proofs.graph import reg
-from tests.proofs.test_isolation import tenant_sets
-from tools.mockengine import Recording, Registration, run_program, stack_config
+from tests.support.access_known_violations import KNOWN_VIOLATIONS
+from tests.support.graph import reg
+from tests.support.tenant_sets import plan_tenants, tenant_sets
+from tools.mockengine import Recording, Registration
 
 POOL = "proxmoxve:index/poolLegacy:PoolLegacy"
 GROUP = "proxmoxve:index/groupLegacy:GroupLegacy"
@@ -284,16 +282,11 @@ def test_every_finding_check_has_a_twin_here() -> None:
 OPEN_CHECKS = {f[0] for known in KNOWN_VIOLATIONS.values() for f in known}
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tenant_sets())
 def test_random_tenant_sets(tenants: list[dict]) -> None:
-    with tempfile.TemporaryDirectory() as d:
-        for t in tenants:
-            (Path(d) / f"{t['name']}.yaml").write_text(yaml.safe_dump(t))
-        config = stack_config("dev")
-        config["proxcloud:tenantsDir"] = d
-        del config["proxcloud:publicAddresses"]
-        plan = run_program("dev", config=config)
+    plan = plan_tenants(tenants)
     found = check_all(plan)
     declared = {f"/storage/{s}" for t in tenants for s in t["storages"]}
     # fail closed: a storage a tenant file names but the plan does not declare has no known type (a fact the plan

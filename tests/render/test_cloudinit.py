@@ -7,9 +7,8 @@ from pathlib import Path
 import yaml
 
 from render.cloudinit import CloudConfig, WriteFile, docker_apt_source, render_user_data
-from tests.render.cloudinit_schema import cloud_init_schema
-
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
+from tests.support.cloudinit_schema import cloud_init_schema
+from tests.support.keys import KEY
 
 
 def _cfg(**kw: object) -> CloudConfig:

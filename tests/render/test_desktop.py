@@ -10,7 +10,7 @@ import yaml
 
 from render.cloudinit import render_user_data
 from render.desktop import SCREEN_LOCKERS, desktop_cloud_config
-from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
 

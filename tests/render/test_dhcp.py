@@ -26,7 +26,9 @@ from model.dhcp import dhcp_server
 from model.platform import Platform
 from render.dhcp import DhcpLan, DhcpServer, StaticLease, dnsmasq_conf, validate_dhcp
 from render.natgw import gateway_ruleset
-from tests.render.netns import netns, run
+from tests.support.netns import netns, run
+
+pytestmark = pytest.mark.system  # a DHCP lab in network namespaces (dnsmasq, dhclient)
 
 ANSWER = "198.51.100.7"  # what the fake upstream resolver answers for every name
 

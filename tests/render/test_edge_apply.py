@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from render.edge import Route, caddy_apply_command, caddyfile, npm_apply_command
-from tests.shell import cloud_init_stub, stub_env
+from tests.support.shell import cloud_init_stub, stub_env
 
 ROUTES = [Route("www.example.org", "192.168.10.10", 80)]
 

@@ -21,8 +21,8 @@ from render.edge import (
     npm_sync_script,
 )
 from render.router import NFTABLES_PATH, nftables_ruleset, router_cloud_config
-from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
-from tests.render.test_router import SPEC
+from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.support.router_spec import SPEC
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
 ROUTES = (Route("humhub.example.net", "10.10.10.6", 80), Route("test.example.net", "10.10.10.7", 80))

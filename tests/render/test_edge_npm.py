@@ -14,8 +14,10 @@ import pytest
 
 from render.edge import Route, npm_apply_command, npm_compose, npm_credentials_env, npm_routes_json, npm_sync_script
 from render.npm_sync import MARKER
-from tests.render.fake_npm import State, fake_npm
-from tests.shell import cloud_init_stub, stub_env
+from tests.support.fake_npm import State, fake_npm
+from tests.support.shell import cloud_init_stub, stub_env
+
+pytestmark = pytest.mark.system  # a stand-in Nginx Proxy Manager API server
 
 EMAIL = "ops@example.net"
 PASSWORD = "correct-horse-battery"

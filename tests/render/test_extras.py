@@ -26,7 +26,7 @@ from render.extras import (
     twingate_project,
     vaultwarden_project,
 )
-from tests.render.test_monitoring_compose import compose_binary, compose_config
+from tests.support.compose import compose_binary, compose_config
 
 TUNNEL_TOKEN = "eyJhIjoiMTIzNDU2Nzg5MCIsInQiOiJhYmNkZWYiLCJzIjoi$HOME-not-expanded"
 ADMIN_TOKEN = "$argon2id$v=19$m=65540,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"

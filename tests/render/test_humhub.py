@@ -20,7 +20,6 @@ from render.humhub import (
     PROVISION_PATH,
     RECOMMENDED_PHP_EXTENSIONS,
     REQUIRED_PHP_EXTENSIONS,
-    HumHubSite,
     HumHubSiteError,
     humhub_cloud_config,
     humhub_packages,
@@ -30,28 +29,8 @@ from render.humhub import (
     php_ini_overrides,
     provision_script,
 )
-from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
-
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv1gq6r0pWj0lAo3P1sH3t2kq2m5Jm4oYkR3J8Kx7yQ ops@example"
-DB_PW = "db-Pa55 'quoted' \\ $HOME `x`"
-ADMIN_PW = 'admin-Pa55-w0rd!"#'
-
-
-def site(**kw: object) -> HumHubSite:
-    base: dict[str, object] = {
-        "hostname": "humhub-vm",
-        "public_host": "community.example.org",
-        "listen_address": "10.10.10.6",
-        "site_name": "Example Community",
-        "admin_username": "siteadmin",
-        "admin_email": "admin@example.org",
-        "humhub_version": "1.17.3",
-        "download_url": "https://download.humhub.com/downloads/install/humhub-1.17.3.tar.gz",
-        "download_sha256": "ab" * 32,
-        "trusted_proxies": ("10.10.10.2/32",),
-    }
-    base.update(kw)
-    return HumHubSite(**base)  # type: ignore[arg-type]
+from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.support.humhub_site import ADMIN_PW, DB_PW, KEY, site
 
 
 def user_data() -> str:

@@ -28,8 +28,18 @@ from render.humhub import (
     humhub_cloud_config,
     humhub_packages,
 )
-from tests.render.debian_chroot import cached_chroot, chroot_run, free_port, processes_in, require_root, session, tar_gz
-from tests.render.test_humhub import ADMIN_PW, DB_PW, KEY, site
+from tests.support.debian_chroot import (
+    cached_chroot,
+    chroot_run,
+    free_port,
+    processes_in,
+    require_root,
+    session,
+    tar_gz,
+)
+from tests.support.humhub_site import ADMIN_PW, DB_PW, KEY, site
+
+pytestmark = pytest.mark.system  # a debootstrap chroot
 
 VERSION = "1.17.3"
 ARCHIVE_IN_CHROOT = "/var/tmp/humhub-test-archive.tar.gz"

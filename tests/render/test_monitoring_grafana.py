@@ -23,8 +23,8 @@ from render.monitoring import (
 )
 from render.monitoring.grafana import dashboard_identifiers
 from render.monitoring.telegraf import telegraf_settings
-from tests.render import telegraf_proxmox_shape as telegraf
-from tests.render.monitoring_fixtures import params
+from tests.support import telegraf_proxmox_shape as telegraf
+from tests.support.monitoring_fixtures import params
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "render" / "schemas"
@@ -107,11 +107,13 @@ def tsc_check(dashboards: dict[str, dict[str, Any]], tmp_path: Path) -> subproce
     )
 
 
+@pytest.mark.slow
 def test_dashboards_type_check_against_grafana_schema(tmp_path: Path) -> None:
     result = tsc_check({name: build() for name, build in DASHBOARDS.items()}, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "mutate",
     [

@@ -13,7 +13,7 @@ import tomli_w
 
 from render.monitoring import influxdb_conf
 from render.monitoring.influxdb import influxdb_settings
-from tests.render.monitoring_fixtures import params
+from tests.support.monitoring_fixtures import params
 
 
 def influxd_known_config(conf_text: str, tmp_path: Path) -> dict[str, Any]:

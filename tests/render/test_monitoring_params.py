@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from render.monitoring import InfluxPasswords, influxdb_setup_commands
-from tests.render.monitoring_fixtures import PASSWORDS, params
+from tests.support.monitoring_fixtures import PASSWORDS, params
 
 
 def test_defaults() -> None:

@@ -15,7 +15,7 @@ import tomli_w
 
 from render.monitoring import telegraf_conf, telegraf_env_file
 from render.monitoring.telegraf import TOKEN_ENV, telegraf_settings
-from tests.render.monitoring_fixtures import PASSWORDS, TOKEN, params
+from tests.support.monitoring_fixtures import PASSWORDS, TOKEN, params
 
 # cmd/telegraf/agent.conf (the [agent] sample) and docs/CONFIGURATION.md "Agent".
 AGENT_OPTIONS = {

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from render.natgw import gateway_ruleset
-from tests.render.netns import netns, nft_check, run
+from tests.support.netns import netns, nft_check, run
+
+pytestmark = pytest.mark.system  # a network namespace lab
 
 
 def test_ruleset_passes_nft_check(tmp_path: Path) -> None:

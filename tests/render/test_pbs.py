@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import textwrap
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from render.pbs import PbsJob, apply_script, delete_script, tenant_jobs
+from render.pbs import PbsJob, apply_script, delete_script, storage_password_script, tenant_jobs
+from tests.support.shell import shellcheck
 
 RETENTION = {"keep-daily": "14", "keep-weekly": "8", "keep-monthly": "12", "keep-yearly": "3"}
 
@@ -76,7 +76,12 @@ def pbs_host(tmp_path: Path) -> dict[str, str]:
         path = bindir / tool
         path.write_text(FAKE)
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "FAKE_PBS_STATE": str(tmp_path / "state.json")}
+    return {
+        **os.environ,
+        "PATH": f"{bindir}:{os.environ['PATH']}",
+        "FAKE_PBS_STATE": str(tmp_path / "state.json"),
+        "PROXCLOUD_STATE_DIR": str(tmp_path / "proxcloud"),
+    }
 
 
 def run(script: str, env: dict[str, str]) -> dict:
@@ -90,22 +95,20 @@ def jobs() -> list[PbsJob]:
 
 
 def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
-    exe = shutil.which("shellcheck")
-    assert exe, "shellcheck is not installed: run `make test`"
     for name, text in (
         ("apply.sh", apply_script(jobs(), "pve-backup@pbs", "aa:bb")),
         ("del.sh", delete_script(jobs())),
     ):
-        (tmp_path / name).write_text(text)
-        result = subprocess.run([exe, str(tmp_path / name)], capture_output=True, text=True)
+        result = shellcheck(text, tmp_path, name, severity="style")
         assert result.returncode == 0, result.stdout
 
 
 def test_shellcheck_catches_a_broken_script(tmp_path: Path) -> None:
-    (tmp_path / "bad.sh").write_text(apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1"))
-    assert subprocess.run(["shellcheck", str(tmp_path / "bad.sh")], capture_output=True).returncode != 0
+    bad = apply_script(jobs(), "u@pbs", "aa").replace('"$2"', "$2").replace('"$1"', "$1")
+    assert shellcheck(bad, tmp_path, "bad.sh", severity="style").returncode != 0
 
 
+@pytest.mark.system
 def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> None:
     first = run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
     assert sorted(first["ns"]) == ["alpha", "beta"]
@@ -127,6 +130,23 @@ def test_apply_creates_then_updates_idempotently(pbs_host: dict[str, str]) -> No
     assert second["jobs"] == {**first["jobs"], "prune-beta": {**first["jobs"]["prune-beta"], "schedule": "daily 07:00"}}
 
 
+@pytest.mark.system
+def test_apply_reconciles_the_declared_set(pbs_host: dict[str, str]) -> None:
+    """The Command's update is the apply script: the jobs of a tenant no longer declared are removed, an
+    operator's own job (never declared by the script) stays, and a second run changes nothing (issue 15 item 3)."""
+    run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
+    manual = "proxmox-backup-manager verify-job create verify-manual --store offsite --schedule daily --ns alpha"
+    run(manual, pbs_host)
+    alpha_only = apply_script([j for j in jobs() if j.ns == "alpha"], "pve-backup@pbs", "aa:bb")
+    state = run(alpha_only, pbs_host)
+    assert sorted(state["jobs"]) == ["prune-alpha", "verify-alpha", "verify-manual"]
+    removed = sorted(c[3] for c in state["calls"] if c[2:3] == ["remove"])
+    assert removed == ["prune-beta", "verify-beta"]
+    again = run(alpha_only, pbs_host)
+    assert sum(c[2:3] == ["remove"] for c in again["calls"]) == 2  # the two of the run before, none new
+
+
+@pytest.mark.system
 def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
     run(apply_script(jobs(), "pve-backup@pbs", "aa:bb"), pbs_host)
     state = run(delete_script([j for j in jobs() if j.ns == "alpha"]), pbs_host)
@@ -134,6 +154,7 @@ def test_delete_removes_only_the_named_jobs(pbs_host: dict[str, str]) -> None:
     assert sorted(state["ns"]) == ["alpha", "beta"]  # backups are never deleted by automation
 
 
+@pytest.mark.system
 def test_the_fake_refuses_what_the_real_tool_would(pbs_host: dict[str, str]) -> None:
     """Twin: a job with an option PBS does not know fails the run (so the checks above mean something)."""
     bad = [PbsJob("prune", "prune-x", "offsite", "daily", "x", (("keep-forever", "1"),))]
@@ -150,3 +171,18 @@ def test_the_fake_refuses_what_the_real_tool_would(pbs_host: dict[str, str]) -> 
 def test_values_are_quoted() -> None:
     script = apply_script([PbsJob("prune", "p", "store", "daily 06:30; reboot", "ns")], "u@pbs", "aa")
     assert "'daily 06:30; reboot'" in script
+
+
+@pytest.mark.system
+def test_storage_password_script_writes_what_pve_reads(tmp_path: Path) -> None:
+    """A rotated pbsPassword reaches the storages in place: the file PVE's PBS plugin reads, "<password>\\n", 0600
+    (pve-storage PBSPlugin.pm pbs_set_password), for each storage; shellcheck-clean (issue 15 item 5)."""
+    script = storage_password_script(["pbs-alpha", "pbs-beta"])
+    assert shellcheck(script, tmp_path, "pw.sh", severity="style").returncode == 0
+    local = script.replace("/etc/pve/priv/storage", str(tmp_path / "priv"))
+    result = subprocess.run(["bash", "-c", local], input="n3w pw\n", capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for sid in ("pbs-alpha", "pbs-beta"):
+        path = tmp_path / "priv" / f"{sid}.pw"
+        assert path.read_text() == "n3w pw\n" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "n3w" not in script  # the password arrives on stdin, never in the script

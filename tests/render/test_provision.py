@@ -8,11 +8,21 @@ import os
 import subprocess
 from pathlib import Path
 
-from render.provision import ComposeProject, compose_project_script, put_file, script
+import pytest
+
+from render.cloudinit import CloudConfig, WriteFile
+from render.provision import (
+    ComposeProject,
+    authorized_keys_script,
+    compose_project_script,
+    put_file,
+    reconfigure_script,
+    script,
+)
 from render.zabbix import zabbix_server_project
-from tests.render.debian_chroot import chroot_run, processes_in, session
-from tests.render.test_wordpress import shellcheck
-from tests.render.test_wordpress_chroot import chroot_cache  # noqa: F401 - the shared chroot fixture
+from tests.support.debian_chroot import chroot_run, processes_in, session
+from tests.support.shell import shellcheck
+from tests.support.wordpress_site import lxcwp_chroot
 
 READS_STDIN = 'cat >/dev/null\necho "after the reader"\n'
 
@@ -46,7 +56,13 @@ exit 0
 """
 
 
-def test_compose_project_lands_with_a_0600_env_file(chroot_cache: Path, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def chroot_cache() -> Path:
+    return lxcwp_chroot()
+
+
+@pytest.mark.system
+def test_compose_project_lands_with_a_0600_env_file(chroot_cache: Path, tmp_path: Path) -> None:
     project = zabbix_server_project("127.0.0.1", "zabbix-db-pa$$word-1")
     with session(chroot_cache, tmp_path / "overlay") as root:
         stub = root / "usr/local/bin/docker"
@@ -72,3 +88,31 @@ def test_compose_project_paths() -> None:
         "/opt/proxcloud/vaultwarden/secrets.env",
     ]
     assert [f.permissions for f in p.write_files()] == ["0644", "0600"]
+
+
+def test_admin_keys_are_exactly_the_declared_ones(tmp_path: Path) -> None:
+    """The day-2 key delivery (components/guest_exec.py AdminKeys) rewrites the whole file: an added key is there, a
+    removed one is gone (twin: appending would keep it), with sshd's modes (0600 file, 0700 directory)."""
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
+    keys = tmp_path / ".ssh" / "authorized_keys"
+    bash_s(authorized_keys_script(user, ["ssh-ed25519 AAAAold old@x", "ssh-ed25519 AAAAkeep keep@x"], str(tmp_path)))
+    assert "old@x" in keys.read_text()
+    bash_s(authorized_keys_script(user, ["ssh-ed25519 AAAAkeep keep@x", "ssh-ed25519 AAAAnew new@x"], str(tmp_path)))
+    lines = [ln for ln in keys.read_text().splitlines() if not ln.startswith("#")]
+    assert lines == ["ssh-ed25519 AAAAkeep keep@x", "ssh-ed25519 AAAAnew new@x"]
+    assert keys.stat().st_mode & 0o777 == 0o600 and keys.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_day2_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    keys = authorized_keys_script("ops", ["ssh-ed25519 AAAA a@b"])
+    assert shellcheck(keys, tmp_path, "keys.sh").returncode == 0
+    cfg = CloudConfig(
+        hostname="r",
+        ssh_keys=(),
+        write_files=(WriteFile("/etc/x.conf", "a 'quoted' $value\n"),),
+        runcmd=(("nft", "-c", "-f", "/etc/x.conf"), "systemctl restart nftables"),
+    )
+    text = reconfigure_script("r", cfg)
+    assert shellcheck(text, tmp_path, "reconfigure.sh").returncode == 0
+    assert "put /etc/x.conf 0644 root:root 'a '\"'\"'quoted'\"'\"' $value\n'" in text
+    assert "nft -c -f /etc/x.conf\nsystemctl restart nftables\n" in text

@@ -14,8 +14,10 @@ from render.edge import caddy_apply_command
 from render.natgw import gateway_ruleset
 from render.readiness import EDGE_NAT, PROXY_NAT, cloud_init_wait, router_ready_script
 from render.router import nftables_ruleset
-from tests.render.netns import netns, run
-from tests.shell import cloud_init_stub, shellcheck, stub_env
+from tests.support.netns import netns, run
+from tests.support.shell import cloud_init_stub, shellcheck, stub_env
+
+pytestmark = pytest.mark.system  # network namespaces
 
 
 def _check(ns: str, script: str) -> subprocess.CompletedProcess[str]:

@@ -31,8 +31,10 @@ from render.restore_drill import (
     templates,
     timer_unit,
 )
-from tests.render.fake_pve_node import env_for, install
-from tests.shell import shellcheck
+from tests.support.fake_pve_node import env_for, install
+from tests.support.shell import shellcheck
+
+pytestmark = pytest.mark.system  # the drill scripts against a stand-in PVE node
 
 FIRST, LAST = 999999900, 999999902
 GUESTS = [

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from render.wordpress import (
     SALT_NAMES,
-    WordPressSite,
     WordPressSiteError,
     apache_ports_conf,
     apache_vhost,
@@ -23,26 +20,8 @@ from render.wordpress import (
     web_script,
     wp_config_php,
 )
-
-DB_PW = "db-Secret'with\"quotes$and\\slash"
-ADMIN_PW = "admin-Pass phrase $HOME `x`"
-SALTS = {name: f"{name.lower()}-" + "s$'\\" * 10 + "x" * 20 for name in SALT_NAMES}
-
-
-def site(**changes: Any) -> WordPressSite:
-    base = WordPressSite(
-        public_host="blog.keepers.example",
-        web_address="192.168.50.11",
-        db_address="192.168.60.12",
-        site_title="Keepers of Logs",
-        admin_username="keeper",
-        admin_email="admin@keepers.example",
-        wordpress_version="6.8.3",
-        download_url="https://wordpress.org/wordpress-6.8.3.tar.gz",
-        download_sha256="0123456789abcdef" * 4,
-        reverse_proxies=("192.168.50.2",),
-    )
-    return replace(base, **changes)
+from tests.support.shell import shellcheck
+from tests.support.wordpress_site import ADMIN_PW, DB_PW, SALTS, site
 
 
 @pytest.mark.parametrize(
@@ -106,14 +85,6 @@ def test_web_packages_cover_the_handbook_extensions() -> None:
     pkgs = set(web_packages(site()))
     assert {"apache2", "libapache2-mod-php8.2", "php8.2-mysql", "php8.2-imagick", "php8.2-intl"} <= pkgs
     assert not any(p.startswith("php8.2-fpm") for p in pkgs)
-
-
-def shellcheck(text: str, tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("shellcheck")
-    assert exe, "shellcheck is not installed: run `make test`, which installs deps/apt-*.txt"
-    path = tmp_path / name
-    path.write_text(text)
-    return subprocess.run([exe, "-S", "warning", str(path)], capture_output=True, text=True, check=False)
 
 
 def test_scripts_pass_shellcheck(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Integration: the rendered wp-db, wp-web and Zabbix agent scripts, run unchanged (`bash -s` on stdin, exactly as
-`pct exec <id> -- bash -s` feeds them) on a real Debian 12 system: a debootstrap chroot (tests/render/debian_chroot.py)
+`pct exec <id> -- bash -s` feeds them) on a real Debian 12 system: a debootstrap chroot (tests/support/debian_chroot.py)
 playing both containers, with 127.0.0.1 as both addresses.
 
 WordPress is replaced by a test archive shaped like the release (top directory `wordpress/`): its wp-settings.php
@@ -25,14 +25,20 @@ from render.wordpress import (
     RECOMMENDED_PHP_EXTENSIONS,
     REQUIRED_PHP_EXTENSIONS,
     WordPressSite,
-    db_packages,
     db_script,
-    web_packages,
     web_script,
 )
-from render.zabbix import AGENT_PACKAGES, AGENT_PORT, zabbix_agent_script
-from tests.render.debian_chroot import cached_chroot, chroot_run, free_port, processes_in, require_root, session, tar_gz
-from tests.render.test_wordpress import ADMIN_PW, DB_PW, SALTS, site
+from render.zabbix import AGENT_PORT, zabbix_agent_script
+from tests.support.debian_chroot import (
+    chroot_run,
+    free_port,
+    processes_in,
+    session,
+    tar_gz,
+)
+from tests.support.wordpress_site import ADMIN_PW, DB_PW, SALTS, lxcwp_chroot, site
+
+pytestmark = pytest.mark.system  # a debootstrap chroot
 
 VERSION = "6.8.3"
 ARCHIVE_IN_CHROOT = "/var/tmp/wordpress-test.tar.gz"
@@ -165,9 +171,6 @@ def chroot_site(sha256: str) -> WordPressSite:
     )
 
 
-CHROOT_PACKAGES = tuple(sorted(set(db_packages()) | set(web_packages(site())) | set(AGENT_PACKAGES)))
-
-
 def run_script(root: Path, text: str) -> str:
     run = chroot_run(root, "bash", "-s", input=text, check=False)
     assert run.returncode == 0, f"script failed:\n{run.stdout}\n{run.stderr}"
@@ -180,8 +183,7 @@ def mariadb(root: Path, sql: str) -> str:
 
 @pytest.fixture(scope="module")
 def chroot_cache() -> Path:
-    require_root()
-    return cached_chroot("bookworm-lxcwp", CHROOT_PACKAGES)
+    return lxcwp_chroot()
 
 
 def test_wordpress_on_debian_12(chroot_cache: Path, tmp_path: Path) -> None:

@@ -31,9 +31,9 @@ from render.zabbix import (
     zabbix_db_env_file,
     zabbix_flows,
 )
-from tests.render.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
-from tests.render.test_cloudinit import KEY
-from tests.render.test_monitoring_compose import compose_binary, compose_config
+from tests.support.cloudinit_schema import assert_valid_cloud_config, cloud_init_schema
+from tests.support.compose import compose_binary, compose_config
+from tests.support.keys import KEY
 
 DB_PW = "zbx-db-Pa$$word-123"
 

@@ -1,4 +1,4 @@
-"""`make audit` against a fake PVE 9 cluster holding the dev plan (tests/tools/fakepve_audit.py): the clean
+"""`make audit` against a fake PVE 9 cluster holding the dev plan (tests/support/fakepve_audit.py): the clean
 cluster gives no finding, each injected drift is found and named, and what cannot be audited exits 2 cleanly.
 
 The audit token holds exactly PVEAuditor on / in the fake, so fakepve hides and refuses what PVE would.
@@ -11,14 +11,15 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.proofs.graph import reg
-from tests.tools.fakepve_audit import (
+from tests.support.graph import reg
+from tests.support.fakepve_audit import (
     AUDIT_TOKEN,
     DEPLOY_USER,
     GIB,
@@ -34,7 +35,9 @@ from tools.audit import cli
 from tools.audit.client import ApiToken, CannotAudit, ReadOnlyPve, ReadOnlyViolation
 from tools.audit.findings import Category
 from tools.audit.report import Audit
-from tools.mockengine import PROJECT_DIR, Recording
+from tools.mockengine import PROJECT_DIR, Recording, run_program
+
+pytestmark = pytest.mark.system  # a fake PVE cluster and PBS served over HTTPS
 
 NO_CONFIG = staticmethod(lambda stack, key: None)
 ENV = {"PROXCLOUD_AUDIT_TOKEN": audit_token(), "PROXCLOUD_AUDIT_PBS_TOKEN": f"{PBS_TOKEN[0]}={PBS_TOKEN[1]}"}
@@ -42,19 +45,51 @@ PVE_ONLY = {"PROXCLOUD_AUDIT_TOKEN": audit_token()}
 BACKUP_GB = 12  # per tenant namespace in the clean state
 
 
+@contextmanager
+def deployed(pki: tuple[str, str], cafile: str, plan: Recording) -> Iterator[AuditFakePve]:
+    with serve_pve(pki) as pve:
+        deploy(pve, plan, cafile)
+        yield pve
+
+
+@contextmanager
+def backed_up(pki: tuple[str, str], plan: Recording) -> Iterator[PbsStandIn]:
+    with serve_pbs(pki) as standin:
+        for tenant in plan.outputs["backup"]["storages"]:
+            snap = {"backup-type": "vm", "backup-id": "100", "backup-time": 1_780_000_000, "size": BACKUP_GB * GIB}
+            standin.snapshots[("offsite", tenant)] = [snap]
+        yield standin
+
+
 @pytest.fixture
 def cluster(_fakepve_pki: tuple[str, str], fakepve_cafile: str, plan_dev: Recording) -> Iterator[AuditFakePve]:
-    with serve_pve(_fakepve_pki) as pve:
-        deploy(pve, plan_dev, fakepve_cafile)
+    with deployed(_fakepve_pki, fakepve_cafile, plan_dev) as pve:
         yield pve
 
 
 @pytest.fixture
 def pbs(_fakepve_pki: tuple[str, str], plan_dev: Recording) -> Iterator[PbsStandIn]:
-    with serve_pbs(_fakepve_pki) as standin:
-        for tenant in plan_dev.outputs["backup"]["storages"]:
-            snap = {"backup-type": "vm", "backup-id": "100", "backup-time": 1_780_000_000, "size": BACKUP_GB * GIB}
-            standin.snapshots[("offsite", tenant)] = [snap]
+    with backed_up(_fakepve_pki, plan_dev) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="module")
+def shipped_plan() -> Recording:
+    """`make audit` plans the user's own dev stack (Pulumi.dev.yaml, tenants/), whatever it holds."""
+    return run_program("dev")
+
+
+@pytest.fixture
+def shipped_cluster(
+    _fakepve_pki: tuple[str, str], fakepve_cafile: str, shipped_plan: Recording
+) -> Iterator[AuditFakePve]:
+    with deployed(_fakepve_pki, fakepve_cafile, shipped_plan) as pve:
+        yield pve
+
+
+@pytest.fixture
+def shipped_pbs(_fakepve_pki: tuple[str, str], shipped_plan: Recording) -> Iterator[PbsStandIn]:
+    with backed_up(_fakepve_pki, shipped_plan) as standin:
         yield standin
 
 
@@ -216,7 +251,10 @@ def test_without_a_pbs_token_backups_are_not_measured(cluster, fakepve_cafile, p
 # ------------------------------------------------------------------------------------------- the command
 
 
-def test_main_writes_the_reports_and_exits_1_on_findings(cluster, pbs, fakepve_cafile, tmp_path, capsys) -> None:
+def test_main_writes_the_reports_and_exits_1_on_findings(
+    shipped_cluster, shipped_pbs, fakepve_cafile, tmp_path, capsys
+) -> None:
+    cluster, pbs = shipped_cluster, shipped_pbs
     cluster.add_token("anna.schmidt@pve", "ci", privsep=False)
     argv = ["--stack", "dev", "--endpoint", cluster.url, "--ca-file", fakepve_cafile, "--out", str(tmp_path),
             "--known-principal", DEPLOY_USER, "--pbs-endpoint", f"https://127.0.0.1:{pbs.port}/",
@@ -231,7 +269,8 @@ def test_main_writes_the_reports_and_exits_1_on_findings(cluster, pbs, fakepve_c
     assert (tmp_path / "audit-dev.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_main_exits_0_on_the_clean_cluster(cluster, pbs, fakepve_cafile, tmp_path, capsys) -> None:
+def test_main_exits_0_on_the_clean_cluster(shipped_cluster, shipped_pbs, fakepve_cafile, tmp_path, capsys) -> None:
+    cluster, pbs = shipped_cluster, shipped_pbs
     argv = ["--stack", "dev", "--endpoint", cluster.url, "--ca-file", fakepve_cafile, "--out", str(tmp_path),
             "--known-principal", DEPLOY_USER, "--pbs-endpoint", f"https://127.0.0.1:{pbs.port}/",
             "--pbs-ca-file", fakepve_cafile]  # fmt: skip

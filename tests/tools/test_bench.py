@@ -158,6 +158,7 @@ def _counts(rec: Recording) -> Counter[tuple[str, bool]]:
     return Counter((r.type, r.custom) for r in rec.resources if r.type != bench.STACK_TYPE)
 
 
+@pytest.mark.slow
 def test_floor_registers_the_same_type_counts(plan_dev: Recording) -> None:
     types = bench.census(plan_dev)
     floor = run_function(lambda: bench.build_floor(bench.floor_plan(types)), "dev")
@@ -168,6 +169,7 @@ def test_floor_registers_the_same_type_counts(plan_dev: Recording) -> None:
     assert bench.graph_shape(floor)[0] == 2  # the stack, then everything else side by side
 
 
+@pytest.mark.slow
 def test_floor_count_check_sees_a_missing_type(plan_dev: Recording) -> None:
     """Twin: a floor that drops one type does not pass the comparison above."""
     types = bench.census(plan_dev)[1:]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.stacks import with_fixture_inputs
 from tools.mockengine import PROJECT_DIR
 from tools.preview import (
     CBD,
@@ -360,6 +361,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         dst,
         ignore=shutil.ignore_patterns(".venv", ".git", ".cache", "build", "node_modules", "*.pyc", ".pytest_cache"),
     )
+    with_fixture_inputs(dst)
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",
@@ -389,11 +391,15 @@ def reset(repo: Path) -> None:
     subprocess.run(["git", "checkout", "-q", "--", "."], cwd=repo, check=True)
 
 
-def test_make_diff_flags_a_protected_replace_on_a_humhub_setting(repo: Path) -> None:
-    """prod: HumHub's site name is in the protected HumHub VM's user data: the snippet is replaced under its
-    volume id (create-before-delete), its id is unknown at preview, the VM is replaced - `pulumi preview` would
-    stop with the protection error."""
-    edit(repo / "tenants" / "community.yaml", "site_name: Community", "site_name: Community Hub")
+@pytest.mark.slow
+def test_make_diff_flags_a_protected_replace_on_a_humhub_vm_id(repo: Path) -> None:
+    """prod: a new VM id for the protected HumHub VM (`vm_id` ForceNew) replaces it - `pulumi preview` would stop
+    with the protection error. (A HumHub setting no longer does: user data is first-boot input, components/vm.py.)"""
+    edit(
+        repo / "tenants" / "community.yaml",
+        "address: 10.10.10.6\n      vm_id: mirror",
+        "address: 10.10.10.6\n      vm_id: 1010166",
+    )
     try:
         result = subprocess.run(
             ["make", "-o", ".venv/.installed", "diff", f"PY={sys.executable}", "BASE=HEAD", "STACK=prod"],
@@ -410,13 +416,20 @@ def test_make_diff_flags_a_protected_replace_on_a_humhub_setting(repo: Path) -> 
     out = result.stdout
     assert "Previewing update (prod), offline: BASE HEAD" in out
     assert "protected-replace: community-humhub-humhub-vm" in out
-    assert "fixed-id-create-before-delete: community-humhub-humhub-user-data" in out
-    assert "initialization.userDataFileId is unknown at preview" in out
-    assert "+- 4 to replace" in out
+    assert "vmId changes" in out
 
 
+@pytest.mark.slow
 def test_diff_flags_a_fixed_id_create_before_delete_on_a_pbs_password(repo: Path) -> None:
-    result = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
+    """Twin of the fix of issue 15 item 5: without `ignore_changes` on the password, a rotation replaces every
+    storage under its fixed id, protected in prod (and with it, as shipped, the diff is clean)."""
+    clean = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
+    assert clean.returncode == 0 and "backup-pbs-password" in clean.stdout, clean.stdout + clean.stderr
+    edit(repo / "components" / "backup.py", 'ignore_changes=["password", ', "ignore_changes=[")
+    try:
+        result = run_diff(repo, "--stack", "prod", "--rotate", "proxcloud:pbsPassword")
+    finally:
+        reset(repo)
     assert result.returncode == 1, result.stdout + result.stderr
     for tenant in ("alpha", "beta", "community", "hosting", "keepers"):
         assert f"fixed-id-create-before-delete: backup-{tenant}-storage" in result.stdout
@@ -424,6 +437,7 @@ def test_diff_flags_a_fixed_id_create_before_delete_on_a_pbs_password(repo: Path
     assert "password changes" in result.stdout and "offline-placeholder" not in result.stdout
 
 
+@pytest.mark.slow
 def test_diff_of_a_harmless_change_shows_only_updates(repo: Path) -> None:
     edit(
         repo / "tenants" / "alpha.yaml",
@@ -440,6 +454,7 @@ def test_diff_of_a_harmless_change_shows_only_updates(repo: Path) -> None:
     assert "to replace" not in result.stdout and "to delete" not in result.stdout
 
 
+@pytest.mark.slow
 def test_diff_cannot_diff_a_bad_base_or_a_failing_plan(repo: Path) -> None:
     bad = run_diff(repo, "--base", "no-such-rev", "--stack", "dev")
     assert bad.returncode == 2 and "BASE 'no-such-rev' is not a commit" in bad.stderr

@@ -11,6 +11,8 @@ import pytest
 from tools.mockengine import REDACTED, Recording, is_secret, run_program
 from tools.plan import offline_config, plan_document, record_plan
 
+pytestmark = pytest.mark.slow  # the program planned again per key and rotation
+
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
 FILE = "proxmoxve:index/fileLegacy:FileLegacy"
 APPLIER = "proxmoxve:sdn/applier:Applier"
@@ -40,7 +42,11 @@ def test_every_resource_records_its_options(plan_dev: Recording) -> None:
     by_name = {r["name"]: r for r in doc["resources"]}
     assert by_name["backup-pbs-jobs"]["options"]["replaceOnChanges"] == ["triggers[*]"]  # pulumi-command's SDK
     assert re.fullmatch(r"[0-9a-f]{64}", by_name["sdn-applier"]["options"]["replacementTrigger"])
-    assert by_name["sdn-finalizer"]["options"]["replacementTrigger"] is None
+    # the finalizer is replaced with the applier: its old copy's delete applies removals (issue 15 item 4)
+    assert (
+        by_name["sdn-finalizer"]["options"]["replacementTrigger"]
+        == by_name["sdn-applier"]["options"]["replacementTrigger"]
+    )
     assert by_name["community-humhub-humhub-vm"]["options"]["deleteBeforeReplace"] is None  # left to the provider
     snippet = plan_dev.one(FILE, "community-humhub-humhub-user-data").urn
     assert by_name["community-humhub-humhub-vm"]["options"]["propertyDependencies"]["initialization"] == [snippet]
@@ -63,8 +69,9 @@ def test_computed_inputs_name_the_resources_they_come_from(marked: Recording) ->
     applier = marked.one(APPLIER, "sdn-applier").urn
     image = marked.one(DOWNLOAD, "debian12-pve-dev").urn
     assert vm.computed_inputs["initialization.userDataFileId"] == [snippet]
-    # after_sdn drops the applier's id inside an apply: still unknown while the applier is replaced
-    assert vm.computed_inputs["disks[0].importFrom"] == sorted([image, applier])
+    # the guest waits for the SDN apply through the download's dependency, not an input: only the image's id
+    assert vm.computed_inputs["disks[0].importFrom"] == [image]
+    assert applier not in {u for urns in vm.computed_inputs.values() for u in urns}
     assert not any(k.startswith(("initialization.ipConfigs", "name", "vmId")) for k in vm.computed_inputs)
     acl = marked.resources[[r.type for r in marked.resources].index("proxmoxve:index/acl:Acl")]
     assert acl.computed_inputs == {}, "role_id/group_id echo inputs: known at preview"
@@ -116,3 +123,18 @@ def test_another_key_another_digest_and_no_key_the_marker(marked: Recording, pla
     theirs = next(u for u in other.resources if u.name == name).inputs["password"]
     assert ours != theirs and DIGEST.fullmatch(theirs)
     assert next(u for u in plan_dev.resources if u.name == name).inputs["password"] == REDACTED
+
+
+def test_the_sdn_fingerprint_covers_the_provider_edge(spec_dev) -> None:
+    """Issue 15 item 4: the provider's transit zone and VNet are SDN objects too; a change of them re-applies."""
+    import dataclasses
+
+    from components.sdn import sdn_fingerprint
+
+    base = sdn_fingerprint(spec_dev)
+    assert json.loads(base)["edge"] == {"zone": "provider", "mtu": 1450, "vnet": ["transit", 999000, True]}
+    e = spec_dev.settings.edge
+    moved = dataclasses.replace(
+        spec_dev, settings=spec_dev.settings.model_copy(update={"edge": e.model_copy(update={"transit_vni": 999001})})
+    )
+    assert sdn_fingerprint(moved) != base

@@ -1,5 +1,5 @@
 """`make report`: the right-sizing numbers on a hand-built graph, over-commitment flagged (and not when under the
-limit), the capacity model, the chart as a real PNG of the expected size, and a run on the real dev stack."""
+limit), the capacity model, the chart as a real PNG of the expected size, and a run on the dev stack."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import yaml
 from PIL import Image
 
 from model.capacity import CapacitySpec, Resource
-from tests.proofs.graph import recording, reg
+from tests.support.graph import recording, reg
+from tests.support.stacks import FIXTURE_PROJECT
 from tools import report
 from tools.mockengine import Registration
 from tools.report import (
@@ -204,6 +205,7 @@ def verify_png(path: Path) -> None:
 EXPECTED_SIZE = (round(CHART_SIZE_IN[0] * CHART_DPI), round(CHART_SIZE_IN[1] * CHART_DPI))
 
 
+@pytest.mark.slow
 def test_chart_is_a_png_of_the_expected_size(tmp_path: Path) -> None:
     path = tmp_path / "report-t.png"
     render_chart(RightSizing("t", tuple(graph()), capacity(cores=1)), path)
@@ -238,7 +240,11 @@ def cap_file(tmp_path: Path, cores: int) -> Path:
     return path
 
 
-def test_report_on_the_real_dev_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.slow
+def test_report_on_the_dev_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "PROJECT_DIR", FIXTURE_PROJECT)  # the fixture dev stack: its guests and node
     out = tmp_path / "build"
     assert main(["--stack", "dev", "--out", str(out), "--capacity", str(cap_file(tmp_path, 16)), "--strict"]) == 0
     printed = capsys.readouterr().out
@@ -252,6 +258,7 @@ def test_report_on_the_real_dev_stack(tmp_path: Path, capsys: pytest.CaptureFixt
     assert re.search(r"node pve-dev: cpu over-committed \d+\.\d\dx > limit 4x", (out / "report-dev.md").read_text())
 
 
+@pytest.mark.slow
 def test_report_without_capacity_and_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

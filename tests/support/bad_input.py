@@ -13,6 +13,7 @@ from pathlib import Path
 from model.errors import SpecError
 from model.files import config_value
 from model.load import load_platform
+from tests.support.stacks import FIXTURE_PROJECT
 from tools.mockengine import PROJECT_DIR, stack_config
 from tools.plan import main
 
@@ -20,12 +21,13 @@ INPUTS = ("Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.yaml")
 
 
 def copy_inputs(dst: Path) -> Path:
-    """The shipped tenant files and stack configs in `dst`, with the real program beside them."""
+    """The fixture project's tenant files and stack configs (setups A-D) in `dst`, with the real program beside
+    them."""
     (dst / "tenants").mkdir(parents=True, exist_ok=True)
-    for path in sorted((PROJECT_DIR / "tenants").glob("*.yaml")):
+    for path in sorted((FIXTURE_PROJECT / "tenants").glob("*.yaml")):
         shutil.copy(path, dst / "tenants" / path.name)
     for name in INPUTS:
-        shutil.copy(PROJECT_DIR / name, dst / name)
+        shutil.copy(FIXTURE_PROJECT / name, dst / name)
     (dst / "__main__.py").symlink_to(PROJECT_DIR / "__main__.py")
     return dst
 

@@ -1,6 +1,6 @@
 """Test helper: a fake PVE 9 cluster holding a deployed plan, and a small fake PBS, for tests/tools/test_audit.py.
 
-* AuditFakePve is fakepve (with the VNet firewall of tests/components/fakepve_vnet.py) plus stand-in routes for what
+* AuditFakePve is fakepve (with the VNet firewall of tests/support/fakepve_vnet.py) plus stand-in routes for what
   fakepve answers without storing: users with their tokens, groups, roles and ACLs (`/access/*`), SDN zones, VNets
   and subnets with PVE's `pending=1` view (pve-network `pending_config`), HA rules and resources, replication and
   backup jobs, and `rrddata`. Every route is registered on a path of PVE 9's schema, so fakepve checks the
@@ -26,7 +26,7 @@ from fakepve import shapes
 from fakepve.pytest_plugin import _Serving
 from fakepve.routing import die
 
-from tests.components.fakepve_vnet import VnetFakePve
+from tests.support.fakepve_vnet import VnetFakePve
 from tools.mockengine import Recording
 
 ROOT_TOKEN = ("root@pam!deploy", "9b1c1b3e-0000-4000-8000-00000000d3e1")

@@ -7,12 +7,15 @@ import subprocess
 from pathlib import Path
 
 
-def shellcheck(text: str, tmp_path: Path, name: str, shell: str = "bash") -> subprocess.CompletedProcess[str]:
+def shellcheck(
+    text: str, tmp_path: Path, name: str = "script.sh", shell: str = "bash", severity: str = "warning"
+) -> subprocess.CompletedProcess[str]:
+    """`shellcheck -S <severity> -s <shell>` on `text` written to `tmp_path/name` (severity `style`: every finding)."""
     exe = shutil.which("shellcheck")
     assert exe, "shellcheck is not installed: run `make test`, which installs deps/apt-*.txt"
     path = tmp_path / name
     path.write_text(text)
-    return subprocess.run([exe, "-S", "warning", "-s", shell, str(path)], capture_output=True, text=True, check=False)
+    return subprocess.run([exe, "-S", severity, "-s", shell, str(path)], capture_output=True, text=True, check=False)
 
 
 def stub_env(tmp_path: Path, stubs: dict[str, str]) -> dict[str, str]:

@@ -53,7 +53,7 @@ def guest_networkd(network_config: str, tmp_path: Path) -> dict[str, str]:
 def apply_networkd(ns: str, files: dict[str, str], links: set[str]) -> None:
     """Configure the namespace's `links` as systemd-networkd files say: [Network]/[Address] Address=, [Network]
     Gateway= and every [Route] (Destination, default when absent, via Gateway). Other keys are not applied."""
-    from tests.render.netns import run
+    from tests.support.netns import run
 
     for text in files.values():
         match = [line.split("=", 1)[1] for line in text.splitlines() if line.startswith("Name=")]
