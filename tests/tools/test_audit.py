@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.graph import reg
 from tests.support.fakepve_audit import (
     AUDIT_TOKEN,
     DEPLOY_USER,
@@ -31,6 +30,7 @@ from tests.support.fakepve_audit import (
     serve_pbs,
     serve_pve,
 )
+from tests.support.graph import reg
 from tools.audit import cli
 from tools.audit.client import ApiToken, CannotAudit, ReadOnlyPve, ReadOnlyViolation
 from tools.audit.findings import Category
