@@ -20,6 +20,7 @@ from components.restore_drill import RestoreDrill, RestoreDrillArgs
 from components.sdn import SdnApply, SdnApplyArgs, SdnCommit, SdnCommitArgs, sdn_fingerprint
 from components.services import GuestSetup, template_spec
 from components.tenant import Tenant, TenantArgs, TenantGuests, TenantGuestsArgs
+from components.tenant_storage import TenantStorage, TenantStorageArgs
 from model.drill import drill_guests
 from model.errors import SpecError
 from model.load import load_platform
@@ -81,7 +82,7 @@ if containers and settings.container_template is not None:
 # In-guest commands: containers' provisioning, and the services that reach every other guest (build phase 2).
 needs_setup = bool(containers) or any(k.phase == 2 for t in platform.tenants for k in present(t))
 routers = platform.edge is not None or any(k.phase == 0 for t in platform.tenants for k in present(t))
-node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers else ""
+node_key = secrets.require_secret("nodeSshPrivateKey") if needs_setup or routers or platform.tenants else ""
 setup = GuestSetup(settings, template_ids, image_ids, node_key) if needs_setup else None
 router = None
 if edge is not None and platform.edge is not None:
@@ -106,6 +107,11 @@ tenant_guests = {
         ),
         opts=pulumi.ResourceOptions(parent=tenants[t.name]),
     )
+    for t in platform.tenants
+}
+# Each tenant's own ISO and disk storages on its quota-bounded dataset (issue 14 findings 3 and 7).
+tenant_storages = {
+    t.name: TenantStorage(f"{t.name}-storage", TenantStorageArgs(t, settings, tenants[t.name].pool, node_key))
     for t in platform.tenants
 }
 
@@ -148,7 +154,8 @@ if settings.backup is not None:
             notification_system=notify is not None,
             node=node_ssh(settings, platform.node_names[0], secrets.require_secret("nodeSshPrivateKey")),
         ),
-        opts=pulumi.ResourceOptions(depends_on=[t.pool for t in tenants.values()]),  # jobs select the pools
+        # jobs select the pools (the tenants' and their managed pools)
+        opts=pulumi.ResourceOptions(depends_on=[p for t in tenants.values() for p in (t.pool, *t.managed)]),
     )
     if settings.backup.restore_drill is not None:
         RestoreDrill(

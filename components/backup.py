@@ -24,6 +24,7 @@ from pulumi_command import remote
 from components.container import NodeSsh
 from model.models import BackupSpec
 from model.platform import TenantSpec
+from model.storage import managed, managed_pool
 from render.pbs import apply_script, delete_script, storage_password_script, tenant_jobs
 
 
@@ -90,24 +91,28 @@ class BackupPlan(pulumi.ComponentResource):
                     ignore_changes=["password", "encryptionKey", "generateEncryptionKey"],
                 ),
             )
-            self.jobs[t.name] = px.backup.Job(
-                f"{name}-{t.name}-nightly",
-                resource_id=f"{t.name}-nightly",
-                schedule=b.schedule,
-                storage=storage.resource_id,
-                pool=t.pool_id,
-                mode="snapshot",
-                compress="zstd",
-                prune_backups=b.retention.as_pve(),
-                # vzdump sends through the notification system when a job has no mailto (notification-mode
-                # `auto`, pve-manager PVE/VZDump.pm send_notification); the SDK has no notification-mode.
-                mailnotification=None if args.notification_system else "failure",
-                mailtos=None if args.notification_system else [b.mailto],
-                repeat_missed=True,
-                enabled=True,
-                notes_template=f"{{{{guestname}}}} ({{{{vmid}}}}), tenant {t.name}",
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            # the tenant's pool, and the pool of the guests the provider manages for it (components/managed_pool.py):
+            # one job each, the same semantics, the same PBS namespace
+            pools = {t.name: t.pool_id, **({managed_pool(t.name): managed_pool(t.name)} if managed(t) else {})}
+            for job, pool in pools.items():
+                self.jobs[job] = px.backup.Job(
+                    f"{name}-{job}-nightly",
+                    resource_id=f"{job}-nightly",
+                    schedule=b.schedule,
+                    storage=storage.resource_id,
+                    pool=pool,
+                    mode="snapshot",
+                    compress="zstd",
+                    prune_backups=b.retention.as_pve(),
+                    # vzdump sends through the notification system when a job has no mailto (notification-mode
+                    # `auto`, pve-manager PVE/VZDump.pm send_notification); the SDK has no notification-mode.
+                    mailnotification=None if args.notification_system else "failure",
+                    mailtos=None if args.notification_system else [b.mailto],
+                    repeat_missed=True,
+                    enabled=True,
+                    notes_template=f"{{{{guestname}}}} ({{{{vmid}}}}), tenant {t.name}",
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
             self.storages[t.name] = storage
             self.key_fingerprints[t.name] = storage.encryption_key_fingerprint
             pbs_jobs += tenant_jobs(

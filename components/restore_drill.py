@@ -42,8 +42,10 @@ class RestoreDrill(pulumi.ComponentResource):
     install: remote.Command
 
     def __init__(self, name: str, args: RestoreDrillArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("proxcloud:index:RestoreDrill", name, None, opts)
         d = args.drill
+        # the scratch ids are the provider's: `make audit` reports a guest squatting them (tools/audit/findings.py)
+        facts = {"scratch_ids": [d.scratch_ids.first, d.scratch_ids.last]}
+        super().__init__("proxcloud:index:RestoreDrill", name, facts, opts)
         settings = DrillSettings(
             storage=args.settings.datastores.vm,
             scratch_first=d.scratch_ids.first,

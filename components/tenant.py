@@ -16,6 +16,7 @@ import pulumi_proxmoxve as px
 import pulumi_random as random
 
 from components.container import LxcContainer
+from components.managed_pool import managed_pool_of
 from components.services import GuestSetup, ServiceContext, ServiceParts
 from components.vm import CloudInitVm, CloudInitVmArgs
 from components.vxlan_zone import VxlanZone, VxlanZoneArgs
@@ -23,6 +24,7 @@ from model.access import grants
 from model.containers import Container
 from model.platform import Platform, TenantSpec, Vm
 from model.settings import StackSettings
+from model.storage import managed, managed_pool
 from render.cloudinit import CloudConfig, render_user_data
 from services import KINDS, kind_of, present, routes
 from services.kind import ServiceKind
@@ -66,6 +68,7 @@ class Tenant(pulumi.ComponentResource):
         t = args.tenant
         # The facts proofs and reviews read off the graph (the Tenant's registered inputs).
         facts = {"access": str(t.access), "pool": t.pool_id, "zone": t.zone_id, "group": t.group_id}
+        facts |= {"managed": managed_pool(t.name)} if managed(t) else {}
         super().__init__("proxcloud:index:Tenant", name, facts, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.pool = px.PoolLegacy(
@@ -74,6 +77,7 @@ class Tenant(pulumi.ComponentResource):
             comment=t.description,
             opts=pulumi.ResourceOptions(parent=self, protect=args.settings.protect_stateful and not t.retiring),
         )
+        self.managed_pool = managed_pool_of(self, name, t, args.settings.protect_stateful)  # findings 2, 6
         self.group = px.GroupLegacy(
             f"{name}-group", group_id=t.group_id, comment=f"people of tenant {t.name}", opts=child
         )
@@ -99,7 +103,7 @@ class Tenant(pulumi.ComponentResource):
             )
             passwords[u.user_id] = secret
         self.roles, self.acls = {}, []
-        for grant in grants(t):
+        for grant in grants(t, backups=args.settings.backup is not None):
             role = px.RoleLegacy(
                 f"{name}-role-{grant.purpose}",
                 role_id=t.role_id(grant.purpose),
@@ -133,6 +137,8 @@ class Tenant(pulumi.ComponentResource):
         self.pool_id = self.pool.pool_id
         self.initial_passwords = pulumi.Output.secret(pulumi.Output.all(**passwords))
         self.prefix = name  # what its guests are named after (TenantGuests)
+        # the managed pool (components/managed_pool.py), if any: the provider-managed guests are created into it
+        self.managed: list[pulumi.Resource] = [self.managed_pool] if self.managed_pool is not None else []
         self.register_outputs(
             {
                 "pool_id": self.pool_id,
@@ -274,7 +280,8 @@ class TenantGuests(pulumi.ComponentResource):
     def lan_waits(self) -> list[pulumi.Resource]:
         """What a guest on the tenant's own VNets waits for: the pool, and its router (the proxy) routing."""
         router = next((p.component for k, p in self.services.items() if _is_router(k)), None)
-        return [self._args.tenant.pool, *([router.ready] if router is not None else [])]
+        tenant = self._args.tenant
+        return [tenant.pool, *tenant.managed, *([router.ready] if router is not None else [])]
 
     def waits_for(self, guest: Vm | Container) -> list[pulumi.Resource]:
         """What `guest` must wait for before it is created: the tenant's pool (PVE's create checks that it exists)
@@ -285,7 +292,7 @@ class TenantGuests(pulumi.ComponentResource):
         edge = [self._args.edge_ready] if self._args.edge_ready is not None else []
         kind = kind_of(guest.source)
         if kind is not None and kind.phase == 0:
-            return [pool, *(edge if guest.nics[-1].vlan is not None else [])]
+            return [pool, *self._args.tenant.managed, *(edge if guest.nics[-1].vlan is not None else [])]
         if guest.nics[0].vlan is not None:
             return [pool, *edge]
         return self.lan_waits

@@ -22,6 +22,7 @@ from model.guests import Guest
 from model.notifications import check_notifications
 from model.platform import DhcpPool, Nic, Platform, TenantSpec, Vm, Vnet
 from model.settings import SECRET_CONFIG_KEYS, VXLAN_OVERHEAD, StackSettings
+from model.storage import managed_pool
 from model.tenant import VNIS_PER_TENANT, TenantFile
 from model.types import HOST_NAME, PATH, Invalid
 from render.router import EDGE_LINK_LOCAL
@@ -399,7 +400,7 @@ def _resolve_vms(
                 stateful=v.stateful,
                 protect=not tf.retiring and (v.protect or (settings.protect_stateful and v.stateful)),
                 description=v.description,
-                pool_id=tf.name,
+                pool_id=managed_pool(tf.name) if kind is not None and kind.provider_managed else tf.name,
                 stateless_reason=v.stateless_reason,
                 keep_apart_from=tuple(v.keep_apart_from),
                 source=g.field,
@@ -480,6 +481,17 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
                 f"set it to {limit} or less, or leave it out",
             )
         )
+    platform_stores = {settings.datastores.vm, settings.datastores.snippets, settings.datastores.images}
+    problems += [
+        Problem(
+            source,
+            f"storages[{i}]",
+            f"{s} is a datastore the platform shares (proxcloud:datastores): no quota, other owners' volumes on it",
+            "remove it: the tenant gets its own <name>-iso and <name>-disks storages (docs/security.md)",
+        )
+        for i, s in enumerate(tf.storages)
+        if s in platform_stores
+    ]
     vnets = []
     for i, v in enumerate(tf.vnets):
         if v.vni is None and i + 1 >= VNIS_PER_TENANT:
@@ -524,6 +536,7 @@ def _resolve_tenant(tf: TenantFile, source: str, settings: StackSettings) -> tup
         zone_mtu=mtu,
         vnets=tuple(vnets),
         storages=tuple(tf.storages),
+        storage_quota_gb=tf.storage_quota_gb,
         source=source,
         vms=tuple(vms),
         containers=tuple(containers),
@@ -615,6 +628,13 @@ def check_platform(
         ((u.user_id, t.source, f"users[{i}].name") for t in tenants for i, u in enumerate(t.users)),
         "user",
         "a PVE user belongs to one tenant; give the person a distinct account name in the other tenant",
+    )
+    # A listed storage becomes a member of the tenant's pool (components/tenant_storage.py): one tenant's only
+    # (issue 14 finding 3: a storage two tenants allocate on has no per-tenant quota and mixes their volumes).
+    problems += _unique(
+        ((s, t.source, f"storages[{i}]") for t in tenants for i, s in enumerate(t.storages)),
+        "storage",
+        "a dedicated storage belongs to one tenant; give the other tenant its own (or none: it has <name>-disks)",
     )
     guests = [(t, vm) for t in tenants for vm in t.guests]
     edge_vm = [(edge.name, edge.vm_id)] if edge else []

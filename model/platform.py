@@ -140,6 +140,7 @@ class TenantSpec:
     containers: tuple[Container, ...] = ()
     backup_allowance_gb: int | None = None
     retiring: bool = False  # protection cleared on the next `up`, before the file is removed
+    storage_quota_gb: int = 200  # TenantFile.storage_quota_gb: the quota of its own storages (model/storage.py)
     services: Mapping[str, Any] = field(default_factory=dict, hash=False)
     """The settings of each service kind the tenant asks for, by its key (services/__init__.py)."""
 

@@ -174,6 +174,13 @@ class _TenantFields(Strict):
     storages: list[StorageId] = Field(
         default_factory=list, description="Datastores the tenant may allocate disks on (self-service)."
     )
+    storage_quota_gb: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="ZFS quota of the tenant's own dataset rpool/tenants/<name> on each node: bounds its ISO "
+        "storage <name>-iso and (self-service) its disk storage <name>-disks together (docs/security.md).",
+    )
     vms: list[VmSpec] = Field(default_factory=list, description="Cloud-init VMs the provider creates in the pool.")
     backup_allowance_gb: int | None = Field(
         default=None,

@@ -1113,6 +1113,45 @@ JOB_RULES: tuple[Rule, ...] = (
 # --- random and command: the other providers the plan uses ---
 _RANDOM = Source("hashicorp/terraform-provider-random", "internal/provider/resource_password.go", "passwordSchemaV3")
 _CMD = Source("pulumi/pulumi-command", "provider/pkg/provider/remote/command.go", "CommandArgs (free strings)")
+# --- a tenant's own storages (components/tenant_storage.py): dir, zfspool, and their pool membership ---
+DIRECTORY = "proxmoxve:storage/directory:Directory"
+ZFSPOOL = "proxmoxve:storage/zfspool:Zfspool"
+MEMBERSHIP = "proxmoxve:pool/membership:Membership"
+_DIRF = "fwprovider/storage/resource_directory.go"
+_ZFSF = "fwprovider/storage/resource_zfs.go"
+_MEMF = "fwprovider/pools/pool_membership.go"
+STORAGE_RULES: tuple[Rule, ...] = (
+    *(
+        rule
+        for t in (DIRECTORY, ZFSPOOL)
+        for rule in (
+            _b(t, "resourceId", NoCheck("Required, no validator"), _STOF, "id"),
+            _api(t, "resourceId", "/storage", "storage"),
+            _b(t, "contents[]", OneOf(_STORAGE_CONTENT), _STOF, "content: ValueStringsAre(OneOf(ValidContentTypes))"),
+            _api(t, "contents", "/storage", "content", join=","),
+            _b(t, "nodes[]", NoCheck("SetAttribute of strings, no validator"), _STOF, "nodes"),
+            _api(t, "nodes", "/storage", "nodes", join=","),
+        )
+    ),
+    _b(DIRECTORY, "path", NoCheck("Required, no validator"), _DIRF, "path"),
+    _api(DIRECTORY, "path", "/storage", "path"),
+    _b(DIRECTORY, "shared", NoCheck("Default true"), _DIRF, "shared"),
+    _api(DIRECTORY, "shared", "/storage", "shared"),
+    _b(DIRECTORY, "createBasePath", NoCheck("Default true"), _STOF, "WithDirCreationOptions: create_base_path"),
+    _api(DIRECTORY, "createBasePath", "/storage", "create-base-path"),
+    _b(DIRECTORY, "createSubdirs", NoCheck("Default true"), _STOF, "WithDirCreationOptions: create_subdirs"),
+    _api(DIRECTORY, "createSubdirs", "/storage", "create-subdirs"),
+    _b(ZFSPOOL, "zfsPool", NoCheck("Required, no validator"), _ZFSF, "zfs_pool"),
+    _api(ZFSPOOL, "zfsPool", "/storage", "pool"),
+    _b(ZFSPOOL, "thinProvision", NoCheck(), _ZFSF, "thin_provision"),
+    _api(ZFSPOOL, "thinProvision", "/storage", "sparse"),
+    _b(MEMBERSHIP, "", Conflicting(("vmId", "storageId")), _MEMF, "ConfigValidators: Conflicting(vm_id, storage_id)"),
+    _b(MEMBERSHIP, "poolId", NoCheck("Required, no validator"), _MEMF, "pool_id"),
+    _api(MEMBERSHIP, "poolId", "/pools", "poolid", method="PUT"),
+    _b(MEMBERSHIP, "storageId", NoCheck(), _MEMF, "storage_id"),
+    _api(MEMBERSHIP, "storageId", "/pools", "storage", method="PUT"),
+)
+
 OTHER_RULES: tuple[Rule, ...] = (
     Rule(PASSWORD, "length", Between(min=1), _RANDOM),
     Rule(PASSWORD, "length", AtLeastSumOf(("minUpper", "minLower", "minNumeric", "minSpecial")), _RANDOM),
@@ -1135,6 +1174,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *SDN_RULES,
     *FIREWALL_RULES,
     *JOB_RULES,
+    *STORAGE_RULES,
     *OTHER_RULES,
 )
 

@@ -40,6 +40,7 @@ CLOUD_INIT_WAIT = "cloud-init status --wait"
 RUNS_ELSEWHERE = {
     "proxcloud:index:BackupPlan": "runs on the PBS host (namespaces, verify and prune jobs), not in a guest",
     "proxcloud:index:RestoreDrill": "runs on the drill node (installs the drill's files and timer), not in a guest",
+    "proxcloud:index:TenantStorage": "runs on each PVE node (creates the tenant's ZFS datasets), not in a guest",
 }
 
 Guest = Vm | Container

@@ -172,6 +172,7 @@ def inventory(rec: Recording, problems: list[Finding]) -> Assets:
     for r in rec.by_type(MEMBERSHIP):
         if r.inputs.get("storageId"):
             member_pool[r.inputs["storageId"]] = r.inputs["poolId"]
+    storages |= set(member_pool)  # a pool's storage is an asset of the pool's owner, declared here or not
     for r in rec.resources:
         if r.type in STORAGE_TYPES:
             storages.add(r.inputs["resourceId"])
@@ -312,6 +313,8 @@ def check_usability(rec: Recording) -> list[Finding]:
     people = tenant_principals(rec, model)
     for r in rec.by_type(TENANT):
         users = sorted(u for u, t in people.items() if t == r.name and u not in model.tokens)
+        if not users:
+            continue  # nobody to do the jobs yet: nothing to prove usable (isolation still holds for its assets)
         out += _tenant_jobs(model, assets, r.name, r.inputs.get("access", ""), users)
     out += _monitoring(rec, model, assets)
     return sorted(set(out))
@@ -335,7 +338,8 @@ def _tenant_jobs(model: PveAccess, assets: Assets, tenant: str, profile: str, us
             "create a container in its pool": lambda u: _can(model, u, pool, "pool.create-ct"),
             "a disk on its own storage": lambda u: store(u, "images", "storage.allocate"),
             "a container root disk on its own storage": lambda u: store(u, "rootdir", "storage.allocate"),
-            "a NIC on its own VNet": lambda u: any(_can(model, u, v, "vnet.use") for v in vnets),
+            # a tenant declared without VNets has none to attach to (a NIC on another's is isolation's matter)
+            "a NIC on its own VNet": lambda u: not vnets or any(_can(model, u, v, "vnet.use") for v in vnets),
             "upload an ISO to its own storage": lambda u: store(u, "iso", "storage.upload"),
             "attach an ISO from its own storage": lambda u: store(u, "iso", "storage.read-iso"),
             "use the cloud image or a template": lambda u: (

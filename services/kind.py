@@ -60,6 +60,10 @@ class ServiceKind:
     phase: int = 1
     """Build order inside a tenant: 0 the router (every other guest waits for it), 1 services, 2 services that
     reach every other guest of the tenant (their `on_every_guest` step runs once every guest exists)."""
+    provider_managed: bool = False
+    """Its VMs hold provider credentials, a provider network or a firewall the provider manages: they go to the
+    tenant's managed pool (model/storage.py `managed_pool`), which no tenant principal holds a role on (issue 14
+    findings 2 and 6), not to the tenant's own."""
     vms: Callable[[Any], Sequence[Guest[VmSpec]]] = _none
     """The VMs the service expands to, as plain VM specs, each with its tenant-file field."""
     containers: Callable[[Any], Sequence[Guest[ContainerSpec]]] = _none

@@ -352,13 +352,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 # Outputs a real provider computes and the program reads; the mock returns inputs plus these.
+GUEST_TYPES = ("proxmoxve:index/vmLegacy:VmLegacy", "proxmoxve:index/containerLegacy:ContainerLegacy")
+
+
 def _synthesize(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     state = dict(inputs)
     rid = f"{name}-id"
     if typ == "random:index/randomPassword:RandomPassword":
         state["result"] = f"mock-password-{name}"
-    elif typ == "proxmoxve:index/vmLegacy:VmLegacy":
-        rid = str(int(inputs.get("vmId", 0)))
+    elif typ in GUEST_TYPES:  # bpg: a guest's id is its VM id (proxmoxtf/resource/vm/vm.go, container.go SetId)
+        return str(int(inputs.get("vmId", 0))), state
     elif typ == "proxmoxve:index/fileLegacy:FileLegacy":
         file_name = (inputs.get("sourceRaw") or {}).get("fileName", name)
         rid = f"{inputs.get('datastoreId')}:{inputs.get('contentType', 'snippets')}/{file_name}"

@@ -40,6 +40,9 @@ USER = "proxmoxve:index/userLegacy:UserLegacy"
 ACL = "proxmoxve:index/acl:Acl"
 TOKEN = "proxmoxve:user/token:Token"
 PBS = "proxmoxve:storage/pbs:Pbs"
+DIRECTORY = "proxmoxve:storage/directory:Directory"
+ZFSPOOL = "proxmoxve:storage/zfspool:Zfspool"
+MEMBERSHIP = "proxmoxve:pool/membership:Membership"
 JOB = "proxmoxve:backup/job:Job"
 APPLIER = "proxmoxve:sdn/applier:Applier"
 ZONE = "proxmoxve:sdn/zone/vxlan:Vxlan"
@@ -300,6 +303,17 @@ REPLACE_ROWS: tuple[ReplaceRow, ...] = (
         )
     ),
     ReplaceRow(JOB, "resourceId", "change", _bpg("fwprovider/cluster/backup/resource.go", "id RequiresReplace")),
+    # a tenant's own storages (components/tenant_storage.py) and their pool membership (Framework)
+    *(
+        ReplaceRow(t, "resourceId", "change", _bpg("fwprovider/storage/schema_factory.go", "id RequiresReplace"))
+        for t in (DIRECTORY, ZFSPOOL)
+    ),
+    ReplaceRow(DIRECTORY, "path", "change", _bpg("fwprovider/storage/resource_directory.go", "path RequiresReplace")),
+    ReplaceRow(ZFSPOOL, "zfsPool", "change", _bpg("fwprovider/storage/resource_zfs.go", "zfs_pool RequiresReplace")),
+    *(
+        ReplaceRow(MEMBERSHIP, a, "change", _bpg("fwprovider/pools/pool_membership.go", f"{snake} RequiresReplace"))
+        for a, snake in (("poolId", "pool_id"), ("vmId", "vm_id"), ("storageId", "storage_id"))
+    ),
     # --- SDN (Framework)
     *(
         ReplaceRow(APPLIER, a, "change", _bpg("fwprovider/cluster/sdn/applier/resource.go", f"{snake} RequiresReplace"))
@@ -411,6 +425,9 @@ FIXED_IDS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     TOKEN: (("userId", "tokenName"), "API token id"),
     PBS: (("resourceId",), "storage id"),
+    DIRECTORY: (("resourceId",), "storage id"),
+    ZFSPOOL: (("resourceId",), "storage id"),
+    MEMBERSHIP: (("poolId", "vmId", "storageId"), "pool member (PUT /pools adds it; the old delete removes it)"),
     ZONE: (("resourceId",), "SDN zone id"),
     VNET: (("resourceId",), "SDN VNet id"),
     SUBNET: (("vnet", "cidr"), "SDN subnet id (vnet + cidr)"),

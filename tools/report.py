@@ -80,6 +80,7 @@ def tenant_of(r: Registration, by_urn: dict[str, Registration]) -> str:
     """The tenant whose pool holds the guest (a tenant's monitoring VMs sit at stack level but in its pool), else
     the owning Tenant component up the parent chain, or NO_TENANT for platform guests."""
     pools = {t.inputs["pool"]: t.name for t in by_urn.values() if t.type == TENANT and t.inputs.get("pool")}
+    pools |= {t.inputs["managed"]: t.name for t in by_urn.values() if t.type == TENANT and t.inputs.get("managed")}
     if r.inputs.get("poolId") in pools:
         return pools[r.inputs["poolId"]]
     parent = r.parent

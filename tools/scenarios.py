@@ -74,8 +74,8 @@ def _add_tenant(project: Path, _stack: str) -> None:
     (project / "tenants" / "gamma.yaml").write_text(
         "name: gamma\nnumber: 6\ndescription: Tenant 6 (a new self-service tenant)\naccess: self-service\n"
         "users:\n  - name: greta.gamma\n    email: greta.gamma@gamma.example.org\n"
-        "zone:\n  id: gamma\nvnets:\n  - id: gammaweb\n    cidr: 192.168.80.0/24\n    description: gamma web tier\n"
-        "storages:\n  - local-zfs\n",
+        # no `storages`: its own gamma-iso and gamma-disks come with it (a shared local-zfs is refused)
+        "zone:\n  id: gamma\nvnets:\n  - id: gammaweb\n    cidr: 192.168.80.0/24\n    description: gamma web tier\n",
         encoding="utf-8",
     )
 

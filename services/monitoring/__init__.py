@@ -59,6 +59,7 @@ def _check(tf: Any) -> None:
 
 KIND = ServiceKind(
     key="monitoring",
+    provider_managed=True,
     model=MonitoringSpec,
     description="Telegraf + InfluxDB + Grafana + Chronograf.",
     component="services.monitoring.component",

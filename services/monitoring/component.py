@@ -1,8 +1,9 @@
 """MonitoringStack: a tenant's Telegraf + InfluxDB VM, Grafana VM and Chronograf VM, and its read-only PVE token.
 
 The PVE identity is `monitoring-<tenant>@pve` with an API token `telegraf` (privilege separation on); both hold
-only audit rights on exactly what Telegraf reads: PVEAuditor on the tenant's pool (its guests) and Sys.Audit on
-each node without propagation (Telegraf's proxmox input reads /nodes/<node>/dns and the node's guest lists).
+only what Telegraf reads: a role `<tenant>-telegraf` with VM.Audit on the tenant's pool (its guests' lists,
+status and config; the node's DNS endpoint answers 403, which Telegraf ignores). The token in the InfluxDB VM's
+user data therefore shows whoever reads it nothing its tenant does not see already (docs/security.md).
 The token value reaches the Telegraf env file only inside `apply`, so the user data stays a secret.
 The component sits at stack level, beside the Tenant, so the tenant's people never own this principal.
 """
@@ -20,6 +21,7 @@ from components.audit import token_acl_options
 from components.config import pve_api_url
 from components.services import ServiceContext, ServiceParts
 from components.vm import CloudInitVm, CloudInitVmArgs
+from model.access import TELEGRAF
 from model.platform import TenantSpec
 from model.settings import StackSettings
 from render.cloudinit import render_user_data
@@ -31,8 +33,6 @@ from services.monitoring.render import (
     grafana_vm_cloud_config,
     influx_vm_cloud_config,
 )
-
-AUDITOR = "PVEAuditor"
 
 
 @dataclass
@@ -81,34 +81,20 @@ class MonitoringStack(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),  # fixed id (components/audit.py)
         )
         token_id = pulumi.Output.concat(self.user.user_id, "!telegraf")
-        self.node_role = px.RoleLegacy(
-            f"{name}-node-audit", role_id=f"{t.name}-node-audit", privileges=["Sys.Audit"], opts=child
-        )
+        # issue 14 finding 1: VM.Audit on the tenant's pool only (model/access.py TELEGRAF), nothing on the nodes
+        self.role = px.RoleLegacy(f"{name}-role", role_id=f"{t.name}-telegraf", privileges=list(TELEGRAF), opts=child)
         after = pulumi.ResourceOptions(parent=self, depends_on=[args.pool, self.token])
-        self.acls = []
-        for who, principal in (("user", {"user_id": self.user.user_id}), ("token", {"token_id": token_id})):
-            acl_opts = token_acl_options(self.token, after) if who == "token" else after
-            self.acls.append(
-                px.Acl(
-                    f"{name}-{who}-pool",
-                    path=f"/pool/{t.pool_id}",
-                    role_id=AUDITOR,
-                    propagate=True,
-                    **principal,
-                    opts=acl_opts,
-                )
+        self.acls = [
+            px.Acl(
+                f"{name}-{who}-pool",
+                path=f"/pool/{t.pool_id}",
+                role_id=self.role.role_id,
+                propagate=True,
+                **principal,
+                opts=token_acl_options(self.token, after) if who == "token" else after,
             )
-            for node in sorted({n.name for n in s.nodes}):
-                self.acls.append(
-                    px.Acl(
-                        f"{name}-{who}-node-{node}",
-                        path=f"/nodes/{node}",
-                        role_id=self.node_role.role_id,
-                        propagate=False,
-                        **principal,
-                        opts=acl_opts,
-                    )
-                )
+            for who, principal in (("user", {"user_id": self.user.user_id}), ("token", {"token_id": token_id}))
+        ]
         pw = {
             k: pulumi.Output.secret(
                 random.RandomPassword(f"{name}-{k}-password", length=32, special=False, opts=child).result

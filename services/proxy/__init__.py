@@ -56,6 +56,7 @@ def _check(tf: Any) -> None:
 
 KIND = ServiceKind(
     key="proxy",
+    provider_managed=True,
     model=ProxySpec,
     description="The tenant's reverse proxy and router.",
     component="services.proxy.component",

@@ -20,11 +20,12 @@ def test_token_with_privilege_separation_and_audit_acls(plan: Recording) -> None
         for a in plan.by_type(ACL)
         if a.name.startswith("alpha-monitoring")
     }
-    assert ("/pool/alpha", "PVEAuditor", "monitoring-alpha@pve!telegraf") in acls
-    assert ("/pool/alpha", "PVEAuditor", "monitoring-alpha@pve") in acls
-    assert all(path.startswith(("/pool/alpha", "/nodes/")) for path, _, _ in acls)
-    node_acls = [a.inputs for a in plan.by_type(ACL) if a.name.startswith("alpha-monitoring-token-node")]
-    assert node_acls and all(a["propagate"] is False for a in node_acls)
+    # issue 14 finding 1: VM.Audit on the tenant's pool and nothing else (no node ACL, no PVEAuditor)
+    assert acls == {
+        ("/pool/alpha", "alpha-telegraf", "monitoring-alpha@pve!telegraf"),
+        ("/pool/alpha", "alpha-telegraf", "monitoring-alpha@pve"),
+    }
+    assert plan.one(ROLE, "alpha-monitoring-role").inputs["privileges"] == ["VM.Audit"]
 
 
 def test_monitoring_principals_are_read_only_and_own_tenant_only(plan: Recording) -> None:

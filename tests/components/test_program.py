@@ -23,7 +23,11 @@ def test_counts_per_type(plan: Recording) -> None:
     assert counts[VNET] == 9  # 2 + 2 setup D tiers, setup A's LAN, setup C's 3, the transit VNet
     assert counts[SUBNET] == 8  # the transit VNet has none: its VLANs are routed by the edge
     assert counts[APPLIER] == 2
-    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 6  # 5 tenants and the provider
+    # 5 tenants, the provider, the managed pools of the 4 tenants with a proxy (2 with monitoring too)
+    assert counts["proxmoxve:index/poolLegacy:PoolLegacy"] == 10
+    assert counts["proxcloud:index:TenantStorage"] == 5
+    assert counts["proxmoxve:storage/directory:Directory"] == 5  # every tenant's <t>-iso
+    assert counts["proxmoxve:storage/zfspool:Zfspool"] == 2  # the self-service tenants' <t>-disks
     assert counts["proxmoxve:index/userLegacy:UserLegacy"] == 8  # 5 people, 2 monitoring readers, the auditor
     assert counts["proxmoxve:index/containerLegacy:ContainerLegacy"] == 4  # wp-web, wp-db, vaultwarden, cloudflared
     assert counts["proxcloud:index:MonitoringStack"] == 2

@@ -23,10 +23,13 @@ def test_acls_only_on_the_tenants_own_paths(plan: Recording) -> None:
     assert {(a.inputs["path"], a.inputs["roleId"]) for a in _children(plan, "alpha", ACL)} == {
         ("/pool/alpha", "alpha-vm-builder"),
         ("/sdn/zones/alpha", "alpha-sdn-user"),
-        ("/storage/local-zfs", "alpha-storage-user"),
+        ("/storage/alpha-iso", "alpha-storage-user"),  # its own storages (components/tenant_storage.py)
+        ("/storage/alpha-disks", "alpha-storage-user"),
+        ("/storage/pbs-alpha", "alpha-backup-user"),  # back up and restore into its PBS namespace
     }
     assert {(a.inputs["path"], a.inputs["roleId"]) for a in _children(plan, "hosting", ACL)} == {
         ("/pool/hosting", "hosting-vm-operator"),
+        ("/storage/hosting-iso", "hosting-iso-user"),  # insert (and upload) its ISOs
     }
     for t in ("alpha", "beta", "community", "hosting"):  # people get rights only through their group
         for acl in _children(plan, t, ACL):

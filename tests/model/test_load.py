@@ -109,6 +109,13 @@ BAD_TENANT_FIELDS = [
     ),
     ("tenant-number-zero", "number", 0, r"number: Input should be greater than or equal to 1"),
     ("bad-storage-id", "storages.0", "Local_ZFS", r"storages\[0\]: 'Local_ZFS' is not a valid PVE storage id"),
+    (
+        "shared-platform-storage",
+        "storages.0",
+        "local-zfs",
+        r"storages\[0\]: local-zfs is a datastore the platform shares .*\(fix: remove it: the tenant gets its own",
+    ),
+    ("quota-zero", "storage_quota_gb", 0, r"storage_quota_gb: Input should be greater than or equal to 1"),
     ("vnet-named-like-bridge", "vnets.0.id", "vmbr0", r"vnets\[0\]\.id: 'vmbr0' is the public bridge's name"),
     ("cidr-overlaps-underlay", "vnets.0.cidr", "10.99.0.0/25", r"overlaps 10\.99\.0\.0/24 of Pulumi\.dev\.yaml"),
     ("vnets-overlap-inside", "vnets.1.cidr", "192.168.10.128/25", r"192\.168\.10\.128/25 overlaps 192\.168\.10\.0/24"),

@@ -34,7 +34,15 @@ def test_access_ids_pass_pves_formats(platform) -> None:
     for t in platform.tenants:
         assert NAMED["pve-poolid"](t.pool_id) is None
         assert NAMED["pve-groupid"](t.group_id) is None
-        for purpose in ("vm-operator", "vm-builder", "sdn-user", "storage-user", "node-audit"):
+        for purpose in (
+            "vm-operator",
+            "vm-builder",
+            "sdn-user",
+            "storage-user",
+            "iso-user",
+            "backup-user",
+            "node-audit",
+        ):
             assert NAMED["pve-roleid"](t.role_id(purpose)) is None
         for u in t.users:
             assert NAMED["pve-userid"](u.user_id) is None

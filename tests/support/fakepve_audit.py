@@ -428,6 +428,23 @@ def deploy(pve: AuditFakePve, plan: Recording, cafile: str) -> None:
             "files": set(),
             "volumes": {},
         }
+    for t, kind, where in (
+        ("proxmoxve:storage/directory:Directory", "dir", "path"),
+        ("proxmoxve:storage/zfspool:Zfspool", "zfspool", "zfsPool"),
+    ):  # a tenant's own storages (components/tenant_storage.py)
+        for i in each(t):
+            pve.storages[i["resourceId"]] = {
+                "type": kind,
+                "path" if kind == "dir" else "pool": i[where],
+                "content": ",".join(i.get("contents") or []),
+                "nodes": ",".join(i.get("nodes") or []),
+                "active": 1,
+                "files": set(),
+                "volumes": {},
+            }
+    for i in each("proxmoxve:pool/membership:Membership"):
+        if i.get("storageId"):
+            pve.pool_info[i["poolId"]]["storage"].add(i["storageId"])
     for t, i in inputs:
         if t in ("proxmoxve:index/fileLegacy:FileLegacy", "proxmoxve:download/file:File"):
             name = (i.get("sourceRaw") or {}).get("fileName") or i["fileName"]

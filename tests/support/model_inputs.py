@@ -33,7 +33,7 @@ def tenant(name: str = "acme", number: int = 1, octet: int = 10, **extra: Any) -
             {"id": f"{name[:5]}web", "cidr": f"192.168.{octet}.0/24"},
             {"id": f"{name[:5]}db", "cidr": f"192.168.{octet + 1}.0/24"},
         ],
-        "storages": ["local-zfs"],
+        "storages": [f"tank-{name}"],
     }
     data.update(extra)
     return data

@@ -20,7 +20,7 @@ def tenant_sets(draw: st.DrawFn) -> list[dict]:
     tenants = []
     for n, name in enumerate(names, start=1):
         vnets = [{"id": f"{name[:4]}n{i}", "cidr": f"10.{n}.{i}.0/24"} for i in range(draw(st.integers(0, 3)))]
-        storages = draw(st.lists(st.sampled_from(["local-zfs", f"tank-{name}", "nfs-iso"]), unique=True, max_size=3))
+        storages = draw(st.lists(st.sampled_from([f"tank-{name}", f"nfs-{name}"]), unique=True, max_size=3))
         users = [{"name": f"user{c}.{name}"} for c in "abc"[: draw(st.integers(0, 2))]]
         tenants.append(
             {

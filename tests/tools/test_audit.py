@@ -6,6 +6,7 @@ The audit token holds exactly PVEAuditor on / in the fake, so fakepve hides and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from tests.support.fakepve_audit import (
     serve_pbs,
     serve_pve,
 )
+from tests.support.graph import reg
 from tools.audit import cli
 from tools.audit.client import ApiToken, CannotAudit, ReadOnlyPve, ReadOnlyViolation
 from tools.audit.findings import Category
@@ -176,6 +178,19 @@ def test_a_vm_on_an_id_the_spec_allocates_to_another_tenant(cluster, pbs, fakepv
     ]
 
 
+def test_a_vm_on_the_providers_drill_scratch_ids(cluster, pbs, fakepve_cafile, plan_dev) -> None:
+    """Issue 14 finding 4: the provider's own ids (the restore drill's scratch range) are watched too; the twin
+    without a drill in the plan reports the same guest as an extra guest only."""
+    drill = reg("proxcloud:index:RestoreDrill", "restore-drill", scratch_ids=[999999900, 999999909])
+    with_drill = dataclasses.replace(plan_dev, resources=[*plan_dev.resources, drill])
+    cluster.add_vm(999999901, "alpha-box", node="pve-dev", config={"cores": 1, "memory": "512"})
+    assert messages(run(cluster, pbs, fakepve_cafile, with_drill), Category.SQUAT) == [
+        "VM id 999999901 is held by qemu 'alpha-box' in pool -; ids 999999900-999999909 are the provider's restore "
+        "drill scratch ids (unless the drill is running now)"
+    ]
+    assert messages(run(cluster, pbs, fakepve_cafile, plan_dev), Category.SQUAT) == []
+
+
 def test_an_edited_firewall_rule(cluster, pbs, fakepve_cafile, plan_dev) -> None:
     rules = cluster.firewall_config("cluster")["rules"]
     rules[1]["dport"] = "2222"  # SSH to the nodes moved by hand
@@ -208,8 +223,8 @@ def test_a_storage_over_its_allowance(cluster, pbs, fakepve_cafile, plan_dev) ->
     )
     audit = run(cluster, pbs, fakepve_cafile, plan_dev)
     assert messages(audit, Category.USAGE) == [
-        f"tenant hosting: backups and ISOs take {BACKUP_GB + 145} GB on pbs-hosting, over its allowance of 150 GB "
-        "(backup_allowance_gb): prune or agree a larger allowance"
+        f"tenant hosting: backups and ISOs take {BACKUP_GB + 145} GB on pbs-hosting, hosting-iso, over its "
+        "allowance of 150 GB (backup_allowance_gb): prune or agree a larger allowance"
     ]
 
 

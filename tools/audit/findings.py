@@ -65,6 +65,7 @@ class Ownership:
     guests: dict[str, str] = field(default_factory=dict)  # planned vmid -> tenant
     storages: dict[str, str] = field(default_factory=dict)
     ranges: dict[str, range] = field(default_factory=dict)  # tenant -> its default VM id range
+    reserved: dict[str, range] = field(default_factory=dict)  # the provider's own ids no guest may hold -> what
     known: frozenset[str] = frozenset({ROOT})
 
     @classmethod
@@ -73,11 +74,16 @@ class Ownership:
         owner = owner_of(plan)
         for t in plan.by_type(TENANT):
             own.pools[t.inputs["pool"]] = t.name
+            if t.inputs.get("managed"):  # the provider's pool for the tenant's managed guests: still its ground
+                own.pools[t.inputs["managed"]] = t.name
             own.groups[t.inputs["group"]] = t.name
             own.zones[t.inputs["zone"]] = t.name
             if t.name in numbers:
                 n = numbers[t.name] * 1000
                 own.ranges[t.name] = range(n + SLOTS.start, n + SLOTS.stop)
+        for r in plan.by_type("proxcloud:index:RestoreDrill"):  # issue 14 finding 4: the provider's ids too
+            first, last = r.inputs["scratch_ids"]
+            own.reserved["restore drill scratch ids"] = range(first, last + 1)
         for r in plan.resources:
             tenant = owner(r)
             if tenant is None:
@@ -278,6 +284,17 @@ def _undeclared(kind: str, key: str, have: Item, own: Ownership, live_pools: dic
                 f"{own.ranges[ranged].stop - 1} are tenant {ranged}'s (number * 1000 + slot)",
                 live=f.get("name"),
                 tenant=ranged,
+            )
+        reserved = next((what for what, ids in own.reserved.items() if int(key) in ids), None)
+        if reserved is not None:  # the drill restores into these ids (and destroys what it restored there)
+            ids = own.reserved[reserved]
+            return Finding(
+                Category.SQUAT,
+                kind,
+                key,
+                f"VM id {key} is held by {name} in pool {pool or '-'}; ids {ids.start}-{ids.stop - 1} are the "
+                f"provider's {reserved} (unless the drill is running now)",
+                live=f.get("name"),
             )
         return Finding(
             Category.DRIFT, kind, key, f"{name} (id {key}, pool {pool or '-'}): extra (not in the plan)", "extra"
