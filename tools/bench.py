@@ -108,9 +108,7 @@ def tenant_document(number: int) -> dict[str, Any]:
         ],
         "vms": vms,
     }
-    if self_service:
-        doc["storages"] = ["local-zfs"]
-    return doc
+    return doc  # self-service tenants get their own <name>-iso / <name>-disks storages (model/storage.py)
 
 
 def generate_tenants(count: int, folder: Path) -> list[Path]:

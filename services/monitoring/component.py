@@ -19,6 +19,7 @@ import pulumi_random as random
 
 from components.audit import token_acl_options
 from components.config import pve_api_url
+from components.guest_exec import guest_command, node_ssh
 from components.services import ServiceContext, ServiceParts
 from components.vm import CloudInitVm, CloudInitVmArgs
 from model.access import TELEGRAF
@@ -32,6 +33,7 @@ from services.monitoring.render import (
     chronograf_vm_cloud_config,
     grafana_vm_cloud_config,
     influx_vm_cloud_config,
+    telegraf_token_script,
 )
 
 
@@ -51,6 +53,8 @@ class MonitoringStackArgs:
     """The tenant's pool (its ACL path must exist first)."""
     after: Sequence[pulumi.Resource] = ()
     """What its VMs wait for: the tenant's pool and the tenant router's readiness (CloudInitVmArgs.after)."""
+    node_key: pulumi.Input[str] = ""
+    """The node SSH key (secret): the token delivery runs `qm guest exec` from the InfluxDB VM's node."""
 
 
 class MonitoringStack(pulumi.ComponentResource):
@@ -165,6 +169,18 @@ class MonitoringStack(pulumi.ComponentResource):
                 CloudInitVmArgs.of(vm, user_data[role], s, args.image_file_ids, args.after),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.pool]),
             )
+        # Day 2: a rotated token reaches the running Telegraf (its first-boot user data is never applied again).
+        influx = vms["influxdb"]
+        self.token_delivery = guest_command(
+            f"{name}-telegraf-token",
+            influx,
+            self.vms[influx.name].machine,
+            node_ssh(s, influx.node, args.node_key),
+            pulumi.Output.secret(
+                pulumi.Output.all(token_value, pw["telegraf"]).apply(lambda v: telegraf_token_script(v[0], v[1]))
+            ),
+            child,
+        )
         self.endpoints = {
             "grafana": f"https://{grafana_host}/",
             "chronograf": f"https://{chronograf_host}/",
@@ -181,6 +197,6 @@ def build(ctx: ServiceContext) -> ServiceParts:
     t = ctx.tenant
     stack = MonitoringStack(
         f"{t.name}-monitoring",
-        MonitoringStackArgs(t, ctx.settings, pve_api_url(), ctx.image_file_ids, ctx.pool, ctx.lan_waits),
+        MonitoringStackArgs(t, ctx.settings, pve_api_url(), ctx.image_file_ids, ctx.pool, ctx.lan_waits, ctx.node_key),
     )
     return ServiceParts(stack, other_machines={n: vm.machine for n, vm in stack.vms.items()})

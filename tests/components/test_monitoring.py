@@ -61,3 +61,27 @@ def test_routes_and_outputs(plan: Recording) -> None:
     mon = plan.outputs["tenants"]["alpha"]["monitoring"]
     assert mon["influxdb"] == "http://192.168.10.20:8086" and mon["pveUser"] == "monitoring-alpha@pve"
     assert plan.outputs["grafanaAdminPasswords"] == "[secret]"
+
+
+def test_a_rotated_token_reaches_the_running_telegraf(plan: Recording, tmp_path) -> None:
+    """User data is first-boot input: the token (and Telegraf's InfluxDB password) reach the running InfluxDB VM
+    through a guest command whose stdin carries them (a secret), re-run when they change or the VM is replaced."""
+    for tenant in ("alpha", "beta"):
+        cmd = plan.one("command:remote:Command", f"{tenant}-monitoring-telegraf-token")
+        vm = plan.one("proxmoxve:index/vmLegacy:VmLegacy", f"{tenant}-monitoring-influxdb-vm")
+        assert cmd.inputs["stdin"] == "[secret]"
+        assert vm.urn in cmd.dependencies and cmd.inputs["triggers"] == [str(vm.inputs["vmId"])]
+        assert f"qm guest exec {vm.inputs['vmId']} " in cmd.inputs["create"]
+
+
+def test_the_token_script_writes_the_env_file_and_recreates_telegraf(tmp_path) -> None:
+    from services.monitoring.render import telegraf_token_script
+    from tests.support.shell import shellcheck
+
+    text = telegraf_token_script("monitoring-alpha@pve!telegraf=" + "0" * 8 + "-0000-0000-0000-" + "0" * 12, "pw")
+    assert "put /opt/proxcloud/telegraf/telegraf.env 0600 root:root" in text
+    assert "docker compose --project-directory /opt/proxcloud/telegraf" in text and text.rstrip().endswith(
+        "main </dev/null"
+    )
+    result = shellcheck(text, tmp_path, "token.sh")
+    assert result.returncode == 0, result.stdout

@@ -21,7 +21,12 @@ from services.monitoring.render.grafana import (
 from services.monitoring.render.influxdb import influxdb_conf, influxdb_setup_commands, influxdb_setup_script
 from services.monitoring.render.params import InfluxPasswords, MonitoringParams
 from services.monitoring.render.telegraf import telegraf_conf, telegraf_env_file
-from services.monitoring.render.vms import chronograf_vm_cloud_config, grafana_vm_cloud_config, influx_vm_cloud_config
+from services.monitoring.render.vms import (
+    chronograf_vm_cloud_config,
+    grafana_vm_cloud_config,
+    influx_vm_cloud_config,
+    telegraf_token_script,
+)
 
 __all__ = [
     "InfluxPasswords",
@@ -45,4 +50,5 @@ __all__ = [
     "telegraf_compose",
     "telegraf_conf",
     "telegraf_env_file",
+    "telegraf_token_script",
 ]
