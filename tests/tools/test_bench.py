@@ -202,6 +202,7 @@ def _row(tenants: int, wall: float, depth: int = 9, ratio: float = 1.2, rss: flo
         "floor": wall / ratio,
         "ratio": ratio,
         "register_ratio": ratio,
+        "cpu_ratio": ratio,
         "rss": rss,
         "rss_base": 60.0,
         "floor_rss": 90.0,
