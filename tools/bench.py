@@ -479,6 +479,7 @@ def summarise_shards(
         "parallel": parallel,
         "elapsed": elapsed,
         "process": sum(process),
+        "cpu": sum(c["cpu"] for c in children),
         "plan": statistics.median(c["wall"] for c in children),
         "plan_max": max(c["wall"] for c in children),
         "rss": max(c["rss"] for c in children),
@@ -489,14 +490,15 @@ def summarise_shards(
 
 def render_shards(runs: Sequence[Mapping[str, Any]]) -> str:
     head = (
-        "| shards x tenants | at a time | elapsed s | sum of process s | plan s per shard (median, max) | "
-        "peak RSS MiB per shard (max) | resources (all shards) | load (1 min) |"
+        "| shards x tenants | at a time | elapsed s | sum of process s | plan CPU s (sum) | "
+        "plan s per shard (median, max) | peak RSS MiB per shard (max) | resources (all shards) | load (1 min) |"
     )
     lines = [head, "|" + "|".join(["---:"] * (head.count("|") - 1)) + "|"]
     for r in runs:
         lines.append(
             f"| {r['shards']} x {r['tenants']} | {r['parallel']} | {r['elapsed']:.1f} | {r['process']:.1f} | "
-            f"{r['plan']:.1f}, {r['plan_max']:.1f} | {r['rss']:.0f} | {r['resources']} | {r['load']:.1f} |"
+            f"{r['cpu']:.1f} | {r['plan']:.1f}, {r['plan_max']:.1f} | {r['rss']:.0f} | {r['resources']} | "
+            f"{r['load']:.1f} |"
         )
     return "\n".join(lines)
 

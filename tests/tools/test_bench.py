@@ -338,10 +338,10 @@ def test_a_failing_shard_is_an_error() -> None:
 def test_shard_mode_prints_its_table_and_writes_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    children = [{"wall": w, "rss": 400.0 + w, "resources": 3700} for w in (10.0, 12.0, 11.0)]
+    children = [{"wall": w, "cpu": w / 2, "rss": 400.0 + w, "resources": 3700} for w in (10.0, 12.0, 11.0)]
     run = bench.summarise_shards(3, 100, 2, 20.0, [10.5, 12.5, 11.5], children)
     assert (run["process"], run["plan"], run["plan_max"], run["rss"]) == (34.5, 11.0, 12.0, 412.0)
     monkeypatch.setattr(bench, "measure_shards", lambda count, size, work: [run])
     code, measured, written = _fake_main(monkeypatch, ["--shards", "3x100"])
     assert code == 0 and measured == [] and written == []
-    assert "| 3 x 100 | 2 | 20.0 | 34.5 | 11.0, 12.0 | 412 | 11100 |" in capsys.readouterr().out
+    assert "| 3 x 100 | 2 | 20.0 | 34.5 | 16.5 | 11.0, 12.0 | 412 | 11100 |" in capsys.readouterr().out
