@@ -68,8 +68,11 @@ report: $(VENV)/.installed
 audit: $(VENV)/.installed
 	$(PY) -m tools.audit --stack $(STACK) $(if $(ENDPOINT),--endpoint $(ENDPOINT))
 
+## make bench [SIZES=1,10,100] [SHARDS=10x100]: plan time and memory against the SDK floor (docs/performance.md).
+## All sizes (1, 10, 100, 1000) rewrite the table in docs/performance.md; SIZES=... is a quick look that only
+## prints; SHARDS=10x100 plans ten 100-tenant stacks as separate processes, one and two at a time.
 bench: $(VENV)/.installed
-	$(PY) -m tools.bench
+	$(PY) -m tools.bench $(if $(SIZES),--sizes $(SIZES)) $(if $(SHARDS),--shards $(SHARDS))
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
