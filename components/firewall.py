@@ -23,7 +23,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -37,6 +39,20 @@ from model.platform import Platform, TenantSpec, Vm
 BROADCAST = "255.255.255.255"  # where a DHCP client without an address sends its requests
 PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")
 Rules = px.firewall.RulesLegacyRuleArgs
+_SET_REF = re.compile(r"\+dc/([A-Za-z0-9_-]+)")
+
+
+def sets_used(rules: Sequence[object], by_set: Mapping[str, pulumi.Resource]) -> list[pulumi.Resource]:
+    """The IP sets the rules name in a source or dest (`+dc/<name>`): what they must be created after, as PVE
+    refuses a rule naming a missing set (pve-firewall src/PVE/Firewall.pm `verify_rule`, "no such ipset"). Only
+    those: depending on every set made the edges grow with the square of the tenants (docs/performance.md)."""
+    found: set[str] = set()
+    for r in rules:
+        for key in ("source", "dest"):
+            value = r.get(key) if isinstance(r, dict) else getattr(r, key, None)
+            if isinstance(value, str):
+                found.update(_SET_REF.findall(value))
+    return [by_set[n] for n in sorted(found) if n in by_set]
 
 
 # What reaches the PVE hosts themselves (cluster-level rules; the input policy is DROP). `{admins}` and `{vteps}`
@@ -168,6 +184,9 @@ class Firewall(pulumi.ComponentResource):
             if t.vnets
         ]
         self.ipsets = ipsets
+        set_names = ["world", "management", "pve-clients", names["vteps"], *([names["admins"]] if admins else [])]
+        set_names += [f"t{t.number}-lans" for t in p.tenants if t.vnets]
+        by_set = dict(zip(set_names, ipsets, strict=True))
         self.host_rules = px.firewall.RulesLegacy(
             f"{name}-hosts",
             rules=[
@@ -219,11 +238,11 @@ class Firewall(pulumi.ComponentResource):
                 name=group_name(t, role),
                 comment=f"inbound of {role} guests of tenant {tname}",
                 rules=rules,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=ipsets),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=sets_used(rules, by_set)),
             )
         for vm_name, (t, vm) in sorted(vms.items()):
             machine = args.machines[vm_name]
-            after_vm = pulumi.ResourceOptions(parent=self, depends_on=[machine, *ipsets, *self.groups.values()])
+            after_vm = pulumi.ResourceOptions(parent=self, depends_on=[machine])
             # The API path follows the guest type (bpg proxmoxtf/resource/firewall/selector.go `firewallAPIFor`:
             # vm_id -> /qemu/<id>/firewall, container_id -> /lxc/<id>/firewall); options and rules alike.
             guest_id = {"container_id": vm.vm_id} if isinstance(vm, Container) else {"vm_id": vm.vm_id}
@@ -265,8 +284,15 @@ class Firewall(pulumi.ComponentResource):
             rules += self._client_rules(vm, lan_flows)
             rules += self._router_rules(t, vm, p)
             if rules:
+                # after its security group (pve-firewall src/PVE/API2/Firewall/Rules.pm: "no such security group")
+                group = [self.groups[(t.name, vm.role)]] if t is not None and (t.name, vm.role) in self.groups else []
+                needs = [machine, *group, *sets_used(rules, by_set)]
                 px.firewall.RulesLegacy(
-                    f"{name}-{vm_name}-rules", node_name=vm.node, **guest_id, rules=rules, opts=after_vm
+                    f"{name}-{vm_name}-rules",
+                    node_name=vm.node,
+                    **guest_id,
+                    rules=rules,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
                 )
         conn = pve_connection()
         self.vnet_firewalls = []
@@ -313,7 +339,9 @@ class Firewall(pulumi.ComponentResource):
                             rules=rules,
                             options={"enable": True, "policy_forward": "DROP"},
                         ),
-                        opts=pulumi.ResourceOptions(parent=self, depends_on=[args.sdn_applier, *ipsets]),
+                        opts=pulumi.ResourceOptions(
+                            parent=self, depends_on=[args.sdn_applier, *sets_used(rules, by_set)]
+                        ),
                     )
                 )
         self.register_outputs({"flows": len(flows), "groups": sorted(g for _, g in self.groups)})

@@ -107,3 +107,39 @@ def test_guest_firewall_objects_address_their_guest_by_its_kind(plan: Recording)
     for o in objects:
         key = "vmId" if "vmId" in o.inputs else "containerId"
         assert kinds[o.inputs[key]] == key, f"{o.name} addresses guest {o.inputs[key]} as {key}"
+
+
+def _set_refs(value: object) -> set[str]:
+    """Every `+dc/<name>` in a recorded input (rules lists, nested)."""
+    import re
+
+    return set(re.findall(r"\+dc/([A-Za-z0-9_-]+)", str(value)))
+
+
+def test_firewall_objects_wait_for_exactly_the_sets_and_group_they_name(plan: Recording) -> None:
+    """PVE refuses a rule naming a missing IP set or security group (pve-firewall Firewall.pm verify_rule,
+    API2/Firewall/Rules.pm): each rules object depends on the sets it names and its group - and only on those, so
+    the firewall's edges grow with the tenants, not with their square (components/firewall.py `sets_used`)."""
+    sets = {r.inputs["name"]: r.urn for r in plan.by_type("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")}
+    groups = {
+        r.inputs["name"]: r.urn for r in plan.by_type("proxmoxve:cluster/firewall/security/groupLegacy:GroupLegacy")
+    }
+    checked = 0
+    for r in plan.resources:
+        if r.type not in (RULES, "proxmoxve:cluster/firewall/security/groupLegacy:GroupLegacy") and not r.type.endswith(
+            "VnetFirewallRules"
+        ):
+            continue
+        if r.name == "firewall-hosts":
+            continue  # the host rules and the cluster's DROP wait for every set (issue 15 item 7)
+        named = {sets[n] for n in _set_refs(r.inputs.get("rules"))}
+        named |= {groups[g] for g in _set_refs_groups(r.inputs.get("rules"))}
+        deps = set(r.dependencies)
+        assert named <= deps, (r.name, named - deps)
+        assert not (deps & set(sets.values())) - named, (r.name, "waits for sets it does not name")
+        checked += 1
+    assert checked > 10
+
+
+def _set_refs_groups(rules: object) -> set[str]:
+    return {x["securityGroup"] for x in rules or [] if isinstance(x, dict) and x.get("securityGroup")}
