@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PIP_EXTRA := $(foreach f,$(sort $(wildcard deps/pip-*.txt)),-r $(f))
 APT_LISTS := $(sort $(wildcard deps/apt-*.txt))
 
-.PHONY: plan diff test test-fast lint unit system-deps bench schema report audit clean
+.PHONY: plan diff test test-fast lint system-deps bench schema report audit clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard deps/pip-*.txt)
 	$(PYTHON) -m venv $(VENV)

@@ -22,7 +22,7 @@ from model.guests import Guest
 from model.notifications import check_notifications
 from model.platform import DhcpPool, Nic, Platform, TenantSpec, Vm, Vnet
 from model.settings import SECRET_CONFIG_KEYS, VXLAN_OVERHEAD, StackSettings
-from model.storage import managed_pool
+from model.storage import managed, managed_pool
 from model.tenant import VNIS_PER_TENANT, TenantFile
 from model.types import HOST_NAME, PATH, Invalid
 from render.router import EDGE_LINK_LOCAL
@@ -597,6 +597,16 @@ def check_platform(
     problems += _unique(((t.name, t.source, "name") for t in tenants), "tenant name", "rename one tenant")
     problems += _unique(
         ((t.number, t.source, "number") for t in tenants), "tenant number", "give each tenant its own number"
+    )
+    # A tenant's pool is its name; the provider-managed guests of tenant x sit in pool `x-managed`
+    # (model/storage.py managed_pool): a tenant named `x-managed` would share that pool with x's provider guests.
+    problems += _unique(
+        [
+            *((managed_pool(t.name), t.source, "name") for t in tenants if managed(t)),
+            *((t.pool_id, t.source, "name") for t in tenants),
+        ],
+        "pool",
+        "a tenant's name is its pool; `<tenant>-managed` is the provider's pool for that tenant: rename the tenant",
     )
     edge = settings.edge
     problems += _unique(

@@ -336,10 +336,10 @@ def _tenant_jobs(model: PveAccess, assets: Assets, tenant: str, profile: str, us
         jobs = {
             "create a VM in its pool": lambda u: _can(model, u, pool, "pool.create-vm"),
             "create a container in its pool": lambda u: _can(model, u, pool, "pool.create-ct"),
-            "a disk on its own storage": lambda u: store(u, "images", "storage.allocate"),
-            "a container root disk on its own storage": lambda u: store(u, "rootdir", "storage.allocate"),
+            "allocate a disk on its own storage": lambda u: store(u, "images", "storage.allocate"),
+            "allocate a container root disk on its own storage": lambda u: store(u, "rootdir", "storage.allocate"),
             # a tenant declared without VNets has none to attach to (a NIC on another's is isolation's matter)
-            "a NIC on its own VNet": lambda u: not vnets or any(_can(model, u, v, "vnet.use") for v in vnets),
+            "attach a NIC to its own VNet": lambda u: not vnets or any(_can(model, u, v, "vnet.use") for v in vnets),
             "upload an ISO to its own storage": lambda u: store(u, "iso", "storage.upload"),
             "attach an ISO from its own storage": lambda u: store(u, "iso", "storage.read-iso"),
             "use the cloud image or a template": lambda u: (

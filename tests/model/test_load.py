@@ -339,3 +339,19 @@ def test_no_node_places_a_tenant(tmp_path: Path) -> None:
     vms = [{"name": "v1", "slot": 1, "vnet": "acmeweb", "address": "192.168.10.11"}]
     with pytest.raises(SpecError, match=r"acme\.yaml: number: no node places tenant number 1.*placeTenantsFrom 0"):
         load(tmp_path, [tenant(number=1, vms=vms)], config)
+
+
+def test_a_tenant_named_like_another_tenants_managed_pool_is_refused(tmp_path: Path) -> None:
+    """Tenant x's proxy and monitoring VMs sit in pool `x-managed` (no tenant role on it): a tenant named
+    `x-managed` would own that pool. Twin: the fixture stack (alpha has a managed pool) loads as shipped."""
+    from tests.support.stacks import FIXTURE_PROJECT, load_stack_spec
+
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURE_PROJECT, project, symlinks=True)
+    assert "alpha" in {t.name for t in load_stack_spec("dev", project).tenants}
+    alpha = yaml.safe_load((project / "tenants" / "alpha.yaml").read_text())
+    twin = {k: alpha[k] for k in ("access",) if k in alpha}
+    twin |= {"name": "alpha-managed", "number": 77, "zone": {"id": "alpham"}}
+    (project / "tenants" / "alpha-managed.yaml").write_text(yaml.safe_dump(twin))
+    with pytest.raises(SpecError, match=r"alpha-managed\.yaml: name: pool alpha-managed is already used"):
+        load_stack_spec("dev", project)
