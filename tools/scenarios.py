@@ -172,7 +172,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "rotate a monitoring token",
         "docs/operations.md: `pulumi up --replace <urn of alpha-monitoring-token>`",
         replace=("alpha-monitoring-token",),
-        touches=("alpha-monitoring-token", "alpha-monitoring-telegraf-token"),  # the new value reaches Telegraf
+        touches=("alpha-monitoring-token", "alpha-monitoring-influxdb-reconfigure"),  # reaches Telegraf
     ),
     Scenario(
         "rotate pbsPassword",

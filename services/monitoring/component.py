@@ -19,13 +19,14 @@ import pulumi_random as random
 
 from components.audit import token_acl_options
 from components.config import pve_api_url
-from components.guest_exec import guest_command, node_ssh
+from components.guest_exec import node_ssh
 from components.services import ServiceContext, ServiceParts
 from components.vm import CloudInitVm, CloudInitVmArgs
 from model.access import TELEGRAF
 from model.platform import TenantSpec
 from model.settings import StackSettings
-from render.cloudinit import render_user_data
+from render.cloudinit import CloudConfig, render_user_data
+from render.provision import reconfigure_script
 from services.monitoring import monitoring_hosts
 from services.monitoring.render import (
     InfluxPasswords,
@@ -33,7 +34,6 @@ from services.monitoring.render import (
     chronograf_vm_cloud_config,
     grafana_vm_cloud_config,
     influx_vm_cloud_config,
-    telegraf_token_script,
 )
 
 
@@ -54,7 +54,7 @@ class MonitoringStackArgs:
     after: Sequence[pulumi.Resource] = ()
     """What its VMs wait for: the tenant's pool and the tenant router's readiness (CloudInitVmArgs.after)."""
     node_key: pulumi.Input[str] = ""
-    """The node SSH key (secret): the token delivery runs `qm guest exec` from the InfluxDB VM's node."""
+    """The node SSH key (secret): `reconfigure` runs `qm guest exec` from each VM's node."""
 
 
 class MonitoringStack(pulumi.ComponentResource):
@@ -120,67 +120,53 @@ class MonitoringStack(pulumi.ComponentResource):
         )
         token_value = pulumi.Output.secret(self.token.value)
 
-        def influx(values: list[str]) -> str:
+        def influx(values: list[str]) -> CloudConfig:
             token, admin, telegraf, grafana, chronograf = values
             passwords = InfluxPasswords(admin, telegraf, grafana, chronograf)
             vm = vms["influxdb"]
-            return render_user_data(
-                influx_vm_cloud_config(
-                    params, hostname=vm.name, ssh_keys=vm.ssh_keys, api_token=token, passwords=passwords
-                )
+            return influx_vm_cloud_config(
+                params, hostname=vm.name, ssh_keys=vm.ssh_keys, api_token=token, passwords=passwords
             )
 
-        user_data = {
-            "influxdb": pulumi.Output.secret(
-                pulumi.Output.all(token_value, pw["admin"], pw["telegraf"], pw["grafana"], pw["chronograf"]).apply(
-                    influx
+        configs: dict[str, pulumi.Output[CloudConfig]] = {
+            "influxdb": pulumi.Output.all(
+                token_value, pw["admin"], pw["telegraf"], pw["grafana"], pw["chronograf"]
+            ).apply(influx),
+            "grafana": pulumi.Output.all(pw["grafana-admin"], pw["grafana"]).apply(
+                lambda v: grafana_vm_cloud_config(
+                    params,
+                    hostname=vms["grafana"].name,
+                    ssh_keys=vms["grafana"].ssh_keys,
+                    admin_password=v[0],
+                    influx_password=v[1],
                 )
             ),
-            "grafana": pulumi.Output.secret(
-                pulumi.Output.all(pw["grafana-admin"], pw["grafana"]).apply(
-                    lambda v: render_user_data(
-                        grafana_vm_cloud_config(
-                            params,
-                            hostname=vms["grafana"].name,
-                            ssh_keys=vms["grafana"].ssh_keys,
-                            admin_password=v[0],
-                            influx_password=v[1],
-                        )
-                    )
-                )
-            ),
-            "chronograf": pulumi.Output.secret(
-                pw["chronograf"].apply(
-                    lambda v: render_user_data(
-                        chronograf_vm_cloud_config(
-                            params,
-                            hostname=vms["chronograf"].name,
-                            ssh_keys=vms["chronograf"].ssh_keys,
-                            influx_password=v,
-                        )
-                    )
+            "chronograf": pw["chronograf"].apply(
+                lambda v: chronograf_vm_cloud_config(
+                    params, hostname=vms["chronograf"].name, ssh_keys=vms["chronograf"].ssh_keys, influx_password=v
                 )
             ),
         }
         self.vms: dict[str, CloudInitVm] = {}
         for role, vm in vms.items():
+            # First boot from the user data; later changes (a rotated token, a new node in telegraf.conf, the
+            # retention) reach the running VM through `reconfigure`: its files written again and its idempotent
+            # runcmd (enable/restart, the converging InfluxDB setup, `docker compose up -d`) run again.
             self.vms[vm.name] = CloudInitVm(
                 f"{name}-{role}",
-                CloudInitVmArgs.of(vm, user_data[role], s, args.image_file_ids, args.after),
+                CloudInitVmArgs.of(
+                    vm,
+                    pulumi.Output.secret(configs[role].apply(render_user_data)),
+                    s,
+                    args.image_file_ids,
+                    args.after,
+                    reconfigure=pulumi.Output.secret(
+                        configs[role].apply(lambda c, r=role: reconfigure_script(f"monitoring-{r}", c))
+                    ),
+                    node_ssh=node_ssh(s, vm.node, args.node_key),
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.pool]),
             )
-        # Day 2: a rotated token reaches the running Telegraf (its first-boot user data is never applied again).
-        influx = vms["influxdb"]
-        self.token_delivery = guest_command(
-            f"{name}-telegraf-token",
-            influx,
-            self.vms[influx.name].machine,
-            node_ssh(s, influx.node, args.node_key),
-            pulumi.Output.secret(
-                pulumi.Output.all(token_value, pw["telegraf"]).apply(lambda v: telegraf_token_script(v[0], v[1]))
-            ),
-            child,
-        )
         self.endpoints = {
             "grafana": f"https://{grafana_host}/",
             "chronograf": f"https://{chronograf_host}/",

@@ -63,25 +63,28 @@ def test_routes_and_outputs(plan: Recording) -> None:
     assert plan.outputs["grafanaAdminPasswords"] == "[secret]"
 
 
-def test_a_rotated_token_reaches_the_running_telegraf(plan: Recording, tmp_path) -> None:
-    """User data is first-boot input: the token (and Telegraf's InfluxDB password) reach the running InfluxDB VM
-    through a guest command whose stdin carries them (a secret), re-run when they change or the VM is replaced."""
+def test_later_changes_reach_the_running_monitoring_vms(plan: Recording) -> None:
+    """User data is first-boot input: a rotated token, a new node in telegraf.conf or a new retention reach the
+    three running VMs through `reconfigure` (components/vm.py): a guest command per VM whose stdin (a secret) is
+    the whole config again, re-run when it changes or when the VM is replaced (its trigger is the VM's id)."""
     for tenant in ("alpha", "beta"):
-        cmd = plan.one("command:remote:Command", f"{tenant}-monitoring-telegraf-token")
-        vm = plan.one("proxmoxve:index/vmLegacy:VmLegacy", f"{tenant}-monitoring-influxdb-vm")
-        assert cmd.inputs["stdin"] == "[secret]"
-        assert vm.urn in cmd.dependencies and cmd.inputs["triggers"] == [str(vm.inputs["vmId"])]
-        assert f"qm guest exec {vm.inputs['vmId']} " in cmd.inputs["create"]
+        for role in ("influxdb", "grafana", "chronograf"):
+            cmd = plan.one("command:remote:Command", f"{tenant}-monitoring-{role}-reconfigure")
+            vm = plan.one("proxmoxve:index/vmLegacy:VmLegacy", f"{tenant}-monitoring-{role}-vm")
+            assert cmd.inputs["stdin"] == "[secret]"
+            assert vm.urn in cmd.dependencies and cmd.inputs["triggers"] == [str(vm.inputs["vmId"])]
+            assert f"qm guest exec {vm.inputs['vmId']} " in cmd.inputs["create"]
 
 
-def test_the_token_script_writes_the_env_file_and_recreates_telegraf(tmp_path) -> None:
-    from services.monitoring.render import telegraf_token_script
+def test_the_influxdb_reconfigure_rewrites_telegrafs_env_and_converges(tmp_path) -> None:
+    from render.provision import reconfigure_script
+    from services.monitoring.render import influx_vm_cloud_config
+    from tests.support.monitoring_fixtures import KEY, PASSWORDS, TOKEN, params
     from tests.support.shell import shellcheck
 
-    text = telegraf_token_script("monitoring-alpha@pve!telegraf=" + "0" * 8 + "-0000-0000-0000-" + "0" * 12, "pw")
-    assert "put /opt/proxcloud/telegraf/telegraf.env 0600 root:root" in text
-    assert "docker compose --project-directory /opt/proxcloud/telegraf" in text and text.rstrip().endswith(
-        "main </dev/null"
-    )
-    result = shellcheck(text, tmp_path, "token.sh")
+    cfg = influx_vm_cloud_config(params(), hostname="mon-influx", ssh_keys=(KEY,), api_token=TOKEN, passwords=PASSWORDS)
+    text = reconfigure_script("monitoring-influxdb", cfg)
+    assert "put /opt/proxcloud/telegraf/telegraf.env 0600 root:root" in text and TOKEN in text
+    assert "docker compose --project-directory /opt/proxcloud/telegraf" in text
+    result = shellcheck(text, tmp_path, "reconfigure.sh")
     assert result.returncode == 0, result.stdout

@@ -25,7 +25,6 @@ from services.monitoring.render.vms import (
     chronograf_vm_cloud_config,
     grafana_vm_cloud_config,
     influx_vm_cloud_config,
-    telegraf_token_script,
 )
 
 __all__ = [
@@ -50,5 +49,4 @@ __all__ = [
     "telegraf_compose",
     "telegraf_conf",
     "telegraf_env_file",
-    "telegraf_token_script",
 ]

@@ -8,10 +8,8 @@ files only, but the user data as a whole holds them: build it inside Output.appl
 from __future__ import annotations
 
 import json
-import shlex
 
 from render.cloudinit import DOCKER_PACKAGES, CloudConfig, WriteFile, docker_apt_source
-from render.provision import put_file, script
 from services.monitoring.render.compose import (
     CHRONOGRAF_ENV_FILE,
     GRAFANA_ENV_FILE,
@@ -80,15 +78,6 @@ def influx_vm_cloud_config(
             _compose_up(TELEGRAF_DIR),
         ),
     )
-
-
-def telegraf_token_script(api_token: str, influx_password: str) -> str:
-    """Day 2 on the running InfluxDB VM: Telegraf's env file (the PVE token, 0600) written again and its compose
-    project brought up, which recreates the container when its environment changed. User data is first-boot input
-    only (components/vm.py), so a rotated token reaches Telegraf this way."""
-    env = f"{TELEGRAF_DIR}/{TELEGRAF_ENV_FILE}"
-    body = put_file(env, telegraf_env_file(api_token, influx_password), "0600") + shlex.join(_compose_up(TELEGRAF_DIR))
-    return script("telegraf-token", {}, f'log "telegraf env"\n{body}\nlog "done"\n')
 
 
 def grafana_vm_cloud_config(
