@@ -15,8 +15,14 @@ class Problem:
     fix: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.file}: {self.field}: {self.message}"
-        return f"{text} (fix: {self.fix})" if self.fix else text
+        text = f"{_one_line(self.file)}: {_one_line(self.field)}: {_one_line(self.message)}"
+        return f"{text} (fix: {_one_line(self.fix)})" if self.fix else text
+
+
+def _one_line(text: str) -> str:
+    """A value quoted into a message may hold a newline or another control character (`lease_time: "\\n12h"`):
+    written as its escape, so every problem stays one line of `file: field: message (fix: ...)`."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class SpecError(Exception):
