@@ -320,6 +320,7 @@ def test_shards_parse_and_hold_disjoint_tenants(tmp_path: Path) -> None:
     assert names == [f"t{n:04d}.yaml" for n in range(1, 7)]
 
 
+@pytest.mark.slow  # runs real subprocesses in parallel (seconds)
 def test_shard_batches_run_in_parallel_when_asked() -> None:
     """Twin: one at a time, the same two sleeps take twice as long."""
     sleep = [sys.executable, "-c", "import time; time.sleep(1.0)"]
